@@ -1,0 +1,233 @@
+// testdb's Catch2 v2 listener. This translation unit is compiled into the
+// OBJECT library testdb::catch2, so every suite that links it gets the
+// object file itself: a listener in a static library would be dropped by the
+// linker because nothing references it.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+
+#include "harness/catch2/run_recorder.hpp"
+#include "testdb/catch2.hpp"
+#include "testdb/config.hpp"
+#include "testdb/errors.hpp"
+#include "testdb/schema.hpp"
+#include "testdb/test_db.hpp"
+
+namespace testdb::catch2 {
+namespace {
+
+std::mutex g_suite_mutex;
+SuiteSettings g_suite;
+std::atomic<bool> g_active{false};
+
+// The running test case's name, for lease labels and leak messages.
+std::mutex g_name_mutex;
+std::string g_test_name;
+
+std::string current_test_name() {
+    std::lock_guard<std::mutex> lock(g_name_mutex);
+    return g_test_name;
+}
+
+// Reports a failure on the running test case through Catch2's own result
+// mechanism, so it counts like a failed assertion of that test.
+void fail_test_case(const Catch::SourceLineInfo& where, const std::string& message) {
+    Catch::AssertionHandler handler("testdb", where, Catch::StringRef(),
+                                    Catch::ResultDisposition::ContinueOnFailure);
+    handler.handleMessage(Catch::ResultWas::ExplicitFailure, message);
+    handler.complete();
+    detail::recorder().addLeak(message);
+}
+
+std::string rows_text(const std::vector<std::pair<std::string, long long>>& rows) {
+    std::string text;
+    for (const auto& [table, count] : rows) {
+        text += (text.empty() ? "" : ", ") + table + " " + std::to_string(count);
+    }
+    return text;
+}
+
+class TestdbListener : public Catch::TestEventListenerBase {
+public:
+    using TestEventListenerBase::TestEventListenerBase;
+
+    void testRunStarting(const Catch::TestRunInfo& info) override {
+        detail::recorder().start();
+        std::vector<std::string> files;
+        for (const Catch::TestCase& test : Catch::getAllTestCasesSorted(*m_config)) {
+            files.push_back(test.getTestCaseInfo().lineInfo.file);
+        }
+        contexts::checkUniqueSlugs(files);  // throws: Catch prints it and fails the run
+        TestDb& db = getTestDb();
+        db.pool().set_label_provider(&current_test_name);
+        const SuiteSettings suite = suiteSettings();
+        if (!suite.schema_file.empty()) {
+            applySchemaOnce(suite.schema_file);
+        }
+        std::vector<std::string> slugs;
+        for (const std::string& file : files) {
+            slugs.push_back(contexts::forFile(file).fileSlug());
+        }
+        detail::recorder().setStaleSwept(sweepStaleTenants(slugs));
+        g_active = true;
+        TestEventListenerBase::testRunStarting(info);
+    }
+
+    void testCaseStarting(const Catch::TestCaseInfo& info) override {
+        {
+            std::lock_guard<std::mutex> lock(g_name_mutex);
+            g_test_name = info.name;
+        }
+        test_started_ = std::chrono::steady_clock::now();
+        TestEventListenerBase::testCaseStarting(info);
+    }
+
+    void sectionStarting(const Catch::SectionInfo& info) override {
+        if (depth_++ == 0) {
+            // Each run of a test case (one per leaf section) starts clean.
+            TestContext& ctx = contexts::forFile(currentTestCaseInfo->lineInfo.file);
+            ctx.beginTestCase();
+            contexts::setCurrent(&ctx);
+            rolled_back_before_ = getTestDb().pool().stats().rolled_back;
+        }
+        TestEventListenerBase::sectionStarting(info);
+    }
+
+    // The outermost section ends while the test case is still the active
+    // one: failures raised here count as that test case's own.
+    void sectionEnded(const Catch::SectionStats& stats) override {
+        if (--depth_ == 0) {
+            endOfTestCaseChecks(stats.assertions.failed > 0);
+            contexts::setCurrent(nullptr);
+        }
+        TestEventListenerBase::sectionEnded(stats);
+    }
+
+    void testCaseEnded(const Catch::TestCaseStats& stats) override {
+        const auto& info = stats.testInfo;
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - test_started_).count();
+        const bool passed = stats.totals.assertions.failed == 0 && stats.totals.testCases.failed == 0;
+        detail::recorder().testEnded(info.name, info.lineInfo.file,
+                                     contexts::forFile(info.lineInfo.file).fileSlug(), passed,
+                                     seconds);
+        TestEventListenerBase::testCaseEnded(stats);
+    }
+
+    void testRunEnded(const Catch::TestRunStats& stats) override {
+        TestDb& db = getTestDb();
+        std::vector<LeftoverRecord> leftovers;
+        try {
+            for (const auto& [table, rows] : remainingRowsOfRun()) {
+                leftovers.push_back({table, rows});
+            }
+        } catch (const std::exception& e) {
+            detail::recorder().addLeak(std::string("leftover check failed: ") + e.what());
+        }
+        const ShutdownReport shutdown = db.shutdown();
+        const auto now = std::chrono::steady_clock::now();
+        for (const LeaseInfo& held : shutdown.outstanding) {
+            detail::recorder().addLeak("lease still held at shutdown: " + held.describe(now));
+        }
+        RunReport& report = detail::recorder().finish(shutdown.stats, db.config().connection_limit,
+                                                      db.pool().application_name(), leftovers);
+        std::cout << report.summary_line() << std::endl;
+        if (auto path = setting("TESTDB_REPORT")) {
+            report.write(*path);
+        }
+        g_active = false;
+        TestEventListenerBase::testRunEnded(stats);
+    }
+
+private:
+    void endOfTestCaseChecks(bool failed) {
+        const Catch::SourceLineInfo& where = currentTestCaseInfo->lineInfo;
+        const std::string name = currentTestCaseInfo->name;
+        Pool& pool = getTestDb().pool();
+        const auto now = std::chrono::steady_clock::now();
+        for (const LeaseInfo& held : pool.holders()) {
+            fail_test_case(where, "LeakError: test \"" + name + "\" ended while still holding a "
+                                  "lease: " + held.describe(now) +
+                                  "\nFix: let the Lease go out of scope (or release() it) "
+                                  "before the test ends; withTransaction() does it for you.");
+        }
+        const auto rolled_back = pool.stats().rolled_back - rolled_back_before_;
+        if (rolled_back > 0) {
+            fail_test_case(where, "LeakError: test \"" + name + "\" gave back " +
+                                  std::to_string(rolled_back) +
+                                  " connection(s) inside an open transaction; testdb rolled "
+                                  "them back.\nFix: commit or abort before the Lease ends.");
+        }
+        TestContext& ctx = context();
+        try {
+            if (ctx.cleanupSkipped()) {
+                const auto rows = ctx.tenants.remainingRows();
+                if (!rows.empty()) {
+                    fail_test_case(where, "LeakError: test \"" + name + "\" left rows of tenants " +
+                                          ctx.tenants.tenantA.slug() + "/" +
+                                          ctx.tenants.tenantB.slug() + ": " + rows_text(rows) +
+                                          "\nFix: let testdb clean up (drop skipCleanup()).");
+                }
+            }
+            if ((failed || ctx.cleanupSkipped()) && setting("TESTDB_KEEP_FAILED") == "1") {
+                keepRows(ctx, name);
+            } else {
+                ctx.tenants.cleanupTenants();
+            }
+        } catch (const std::exception& e) {
+            fail_test_case(where, std::string("testdb cleanup failed: ") + e.what());
+        }
+    }
+
+    static void keepRows(TestContext& ctx, const std::string& name) {
+        const std::vector<std::string> kept = ctx.tenants.keepForInspection();
+        if (kept.empty()) {
+            return;
+        }
+        TestDb& db = getTestDb();
+        db.keepEmbeddedServer();
+        std::string list;
+        for (const std::string& slug : kept) {
+            list += (list.empty() ? "'" : ", '") + slug + "'";
+        }
+        std::cout << "testdb: kept the rows of \"" << name << "\" (TESTDB_KEEP_FAILED=1): tenants "
+                  << list << "\n  inspect: psql '" << db.config().masked_url()
+                  << "' -c \"SELECT * FROM " << tenantTable().table << " WHERE "
+                  << tenantTable().slug << " IN (" << list << ")\"\n"
+                  << "  (the next testdb run removes them"
+                  << (db.embedded_server() ? " and the embedded server" : "") << ")" << std::endl;
+    }
+
+    int depth_ = 0;
+    std::uint64_t rolled_back_before_ = 0;
+    std::chrono::steady_clock::time_point test_started_;
+};
+
+CATCH_REGISTER_LISTENER(TestdbListener)
+
+}  // namespace
+
+bool registerSuite(SuiteSettings settings) {
+    std::lock_guard<std::mutex> lock(g_suite_mutex);
+    g_suite = std::move(settings);
+    return true;
+}
+
+SuiteSettings suiteSettings() {
+    SuiteSettings settings;
+    {
+        std::lock_guard<std::mutex> lock(g_suite_mutex);
+        settings = g_suite;
+    }
+    if (auto schema = setting("TESTDB_SCHEMA")) {
+        settings.schema_file = *schema;
+    }
+    return settings;
+}
+
+bool listenerActive() { return g_active.load(); }
+
+}  // namespace testdb::catch2

@@ -1,0 +1,34 @@
+// Private to testdb::catch2: collects per-test and per-file figures during a
+// run and turns them into the RunReport at the end. Knows nothing of Catch2.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <string>
+
+#include "testdb/report.hpp"
+
+namespace testdb::catch2::detail {
+
+class RunRecorder {
+public:
+    void start();
+    void testEnded(const std::string& name, const std::string& file, const std::string& slug,
+                   bool passed, double seconds);
+    void addLeak(std::string message);
+    void setStaleSwept(std::vector<std::string> slugs);
+    // Completes the report with the pool's figures and the run's leftovers.
+    RunReport& finish(const PoolStats& pool, int connection_limit, std::string application_name,
+                      std::vector<LeftoverRecord> leftovers);
+    const RunReport& report() const { return report_; }
+
+private:
+    mutable std::mutex mutex_;
+    std::chrono::steady_clock::time_point started_;
+    std::vector<TestRecord> tests_;
+    RunReport report_;
+};
+
+RunRecorder& recorder();
+
+}  // namespace testdb::catch2::detail

@@ -1,0 +1,80 @@
+// Private: the shared state behind testdb::Pool and every Lease it hands out.
+//
+// Leases hold a shared_ptr to this core (as taopq's deleter does), so a lease
+// that outlives the Pool object or its shutdown() gives its connection back
+// to something that still exists, and is reported instead of crashing.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "harness/detail/pooled_connection.hpp"
+#include "testdb/config.hpp"
+#include "testdb/lease.hpp"
+#include "testdb/pool.hpp"
+
+namespace testdb::detail {
+
+class PoolCore : public std::enable_shared_from_this<PoolCore> {
+public:
+    PoolCore(Config config, std::string run_token);
+
+    Lease acquire(std::string label, SourceLocation where);
+    void release(std::size_t slot) noexcept;
+    pqxx::connection_base& connection(std::size_t slot);
+    LeaseInfo info(std::size_t slot) const;
+    int backend_pid(std::size_t slot);
+    void set_in_transaction(std::size_t slot, bool in_transaction) noexcept;
+
+    PoolStats stats() const;
+    std::vector<LeaseInfo> holders() const;
+    ShutdownReport shutdown();
+    bool is_shut_down() const;
+    void set_label_provider(std::function<std::string()> provider);
+
+    const Config& config() const { return config_; }
+    const std::string& run_token() const { return run_token_; }
+    std::string application_name() const { return config_.application_name + "-" + run_token_; }
+
+private:
+    struct Slot {
+        std::unique_ptr<PooledConnection> conn;
+        bool busy = false;
+        bool replace_on_open = false;  // its last connection broke
+        LeaseInfo info;
+    };
+
+    // Index of the slot the caller at the head of the queue may take, or -1.
+    // Prefers an idle open connection; opens a new one only when none is idle.
+    int pick_free_slot_locked() const;
+    bool caller_holds_every_slot_locked() const;
+    std::vector<LeaseInfo> holders_locked() const;
+    void leave_queue_locked(std::uint64_t ticket);
+    std::string held_by_lines_locked(std::chrono::steady_clock::time_point now) const;
+    std::unique_ptr<PooledConnection> open_connection();
+    // Decides, on release, whether the connection can be reused; rolls back an
+    // open transaction. Runs without the lock: only the holder touches it.
+    bool reusable_after_use(Slot& slot) noexcept;
+
+    const Config config_;
+    const std::string run_token_;
+    const std::string conninfo_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable freed_;
+    std::vector<Slot> slots_;
+    std::deque<std::uint64_t> queue_;  // tickets of waiting callers, FIFO
+    std::uint64_t next_ticket_ = 0;
+    PoolStats stats_;
+    bool shut_down_ = false;
+    std::function<std::string()> label_provider_;
+};
+
+}  // namespace testdb::detail

@@ -1,0 +1,42 @@
+#include "testdb/pool.hpp"
+
+#include "harness/detail/pool_core.hpp"
+#include "testdb/errors.hpp"
+
+namespace testdb {
+
+namespace {
+Config validated(Config config) {
+    if (config.libpq_url.empty()) {
+        throw ConfigError("ConfigError: the pool needs a server URL, but the Config has none "
+                          "(source: embedded, not yet started).\n"
+                          "Fix: use getTestDb(), which starts the embedded server first, or "
+                          "build the Config with Config::parse(url).");
+    }
+    return config;
+}
+}  // namespace
+
+Pool::Pool(Config config, std::string run_token)
+    : core_(std::make_shared<detail::PoolCore>(validated(std::move(config)), std::move(run_token))) {}
+
+Pool::~Pool() { core_->shutdown(); }
+
+Lease Pool::acquire(std::string label, SourceLocation where) {
+    return core_->acquire(std::move(label), where);
+}
+
+PoolStats Pool::stats() const { return core_->stats(); }
+std::vector<LeaseInfo> Pool::holders() const { return core_->holders(); }
+const Config& Pool::config() const { return core_->config(); }
+const std::string& Pool::run_token() const { return core_->run_token(); }
+std::string Pool::application_name() const { return core_->application_name(); }
+
+void Pool::set_label_provider(std::function<std::string()> provider) {
+    core_->set_label_provider(std::move(provider));
+}
+
+ShutdownReport Pool::shutdown() { return core_->shutdown(); }
+bool Pool::is_shut_down() const { return core_->is_shut_down(); }
+
+}  // namespace testdb

@@ -1,0 +1,200 @@
+#include "testdb/tenants.hpp"
+
+#include <atomic>
+
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+
+#include "harness/detail/log.hpp"
+#include "harness/detail/tenant_catalog.hpp"
+#include "testdb/errors.hpp"
+#include "testdb/run_token.hpp"
+#include "testdb/test_db.hpp"
+
+namespace testdb {
+namespace {
+
+TenantTable& table_settings() {
+    static TenantTable settings;
+    return settings;
+}
+
+std::vector<std::pair<std::string, long long>> counts(const pqxx::result& rows) {
+    std::vector<std::pair<std::string, long long>> out;
+    for (const auto& row : rows) {
+        out.emplace_back(row[0].c_str(), row[1].as<long long>());
+    }
+    return out;
+}
+
+}  // namespace
+
+void setTenantTable(TenantTable table) { table_settings() = std::move(table); }
+const TenantTable& tenantTable() { return table_settings(); }
+
+Tenant::Tenant(char letter, std::string file_slug, std::string run_token)
+    : letter_(letter), slug_(std::move(file_slug) + "-" + letter + "-" + std::move(run_token)) {}
+
+const Tenant& Tenant::create() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!id_.empty()) {
+        return *this;
+    }
+    const TenantTable& t = tenantTable();
+    withConnection(
+        [&](pqxx::connection_base& conn) {
+            std::string columns = conn.quote_name(t.slug);
+            std::string values = conn.quote(slug_);
+            for (const auto& [column, value_of] : t.extra_columns) {
+                columns += ", " + conn.quote_name(column);
+                values += ", " + conn.quote(value_of(slug_));
+            }
+            pqxx::nontransaction tx(conn);
+            detail::count_statement();
+            const pqxx::result r = tx.exec("INSERT INTO " + t.table + " (" + columns +
+                                           ") VALUES (" + values + ") RETURNING " +
+                                           conn.quote_name(t.key));
+            id_ = r[0][0].c_str();
+        },
+        "testdb: create tenant " + slug_);
+    return *this;
+}
+
+bool Tenant::created() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return !id_.empty();
+}
+
+std::string Tenant::id() const {
+    create();
+    std::lock_guard<std::mutex> lock(mutex_);
+    return id_;
+}
+
+void Tenant::forget() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    id_.clear();
+}
+
+Tenants::Tenants(std::string file_slug, std::string run_token)
+    : tenantA('a', file_slug, run_token), tenantB('b', file_slug, run_token) {}
+
+void Tenants::cleanupTenants() {
+    if (!anyCreated()) {
+        return;  // nothing to delete: no round trip
+    }
+    detail::require_guard_passed();
+    std::string sql;
+    withConnection(
+        [&](pqxx::connection_base& conn) {
+            sql = detail::delete_sql(conn, detail::tenant_slug_predicate(conn, slugs()));
+            pqxx::nontransaction tx(conn);
+            detail::count_statement();
+            tx.exec(sql);
+        },
+        "testdb: cleanupTenants");
+    tenantA.forget();
+    tenantB.forget();
+}
+
+std::vector<std::string> Tenants::keepForInspection() {
+    static std::atomic<int> kept{0};
+    std::vector<std::string> renamed;
+    for (Tenant* tenant : {&tenantA, &tenantB}) {
+        if (!tenant->created()) {
+            continue;
+        }
+        const std::string file_part = tenant->slug().substr(0, tenant->slug().size() -
+                                                                runToken().size() - 3);
+        const std::string new_slug = file_part + "-" + tenant->letter() + "k" +
+                                     std::to_string(++kept) + "-" + runToken();
+        withConnection(
+            [&](pqxx::connection_base& conn) {
+                const TenantTable& t = tenantTable();
+                pqxx::nontransaction tx(conn);
+                detail::count_statement();
+                tx.exec("UPDATE " + t.table + " SET " + conn.quote_name(t.slug) + " = " +
+                        conn.quote(new_slug) + " WHERE " + conn.quote_name(t.slug) + " = " +
+                        conn.quote(tenant->slug()));
+            },
+            "testdb: keep failed test's rows");
+        tenant->forget();
+        renamed.push_back(new_slug);
+    }
+    return renamed;
+}
+
+std::vector<std::pair<std::string, long long>> Tenants::remainingRows() const {
+    return withConnection(
+        [&](pqxx::connection_base& conn) {
+            pqxx::nontransaction tx(conn);
+            detail::count_statement();
+            return counts(tx.exec(detail::count_sql(conn, detail::tenant_slug_predicate(conn, slugs()))));
+        },
+        "testdb: leak check");
+}
+
+std::vector<std::string> tenantScopedTables() {
+    return withConnection(
+        [](pqxx::connection_base& conn) {
+            std::vector<std::string> names;
+            for (const auto& table : detail::scoped_tables(conn)) {
+                names.push_back(table.name);
+            }
+            return names;
+        },
+        "testdb: catalog");
+}
+
+std::vector<std::string> sweepStaleTenants(const std::vector<std::string>& file_slugs) {
+    if (file_slugs.empty()) {
+        return {};
+    }
+    detail::require_guard_passed();
+    return withConnection(
+        [&](pqxx::connection_base& conn) {
+            std::string alternatives;
+            for (const std::string& slug : file_slugs) {
+                alternatives += (alternatives.empty() ? "" : "|") + slug;
+            }
+            const TenantTable& t = tenantTable();
+            pqxx::nontransaction tx(conn);
+            if (tx.exec("SELECT to_regclass(" + tx.quote(t.table) + ")")[0][0].is_null()) {
+                return std::vector<std::string>{};  // no tenant table: nothing can be stale
+            }
+            // A tenant of these files whose run token no live backend carries.
+            const std::string stale =
+                conn.quote_name(t.slug) + " IN (SELECT s FROM (SELECT " + conn.quote_name(t.slug) +
+                " AS s FROM " + t.table + " WHERE " + conn.quote_name(t.slug) + " ~ " +
+                conn.quote("^(" + alternatives + ")-[a-z0-9]+-[a-z0-9]+$") +
+                ") AS candidates WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a"
+                " WHERE a.application_name LIKE '%-' || substring(s FROM '[a-z0-9]+$')))";
+            detail::count_statement(3);
+            const pqxx::result found =
+                tx.exec("SELECT " + conn.quote_name(t.slug) + " FROM " + t.table + " WHERE " + stale);
+            std::vector<std::string> swept;
+            for (const auto& row : found) {
+                swept.emplace_back(row[0].c_str());
+            }
+            if (!swept.empty()) {
+                tx.exec(detail::delete_sql(conn, detail::tenant_slug_predicate(conn, swept)));
+                detail::log().warn("swept {} stale tenant(s) of crashed runs", swept.size());
+            }
+            return swept;
+        },
+        "testdb: sweep stale tenants");
+}
+
+std::vector<std::pair<std::string, long long>> remainingRowsOfRun() {
+    return withConnection(
+        [](pqxx::connection_base& conn) {
+            const std::string of_run = conn.quote_name(tenantTable().slug) + " LIKE " +
+                                       conn.quote("%-" + runToken());
+            pqxx::nontransaction tx(conn);
+            detail::count_statement();
+            return counts(tx.exec(detail::count_sql(conn, of_run)));
+        },
+        "testdb: leftover check");
+}
+
+}  // namespace testdb

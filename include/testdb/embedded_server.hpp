@@ -1,0 +1,110 @@
+/// @file embedded_server.hpp
+/// @brief testdb::EmbeddedServer: a private, throwaway PostgreSQL on a Unix
+/// socket in a temporary directory, removed when it stops.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace testdb {
+
+/// How to start an embedded server. Every field has a working default.
+struct EmbeddedServerOptions {
+    /// Parent of the temporary directory (must be reachable by the server
+    /// user; /root is not, hence /tmp).
+    std::filesystem::path base_dir = "/tmp";
+    /// Name of the database created for the tests (must contain "test").
+    std::string database = "testdb_test";
+    /// TCP port to listen on as well, on 127.0.0.1; 0 = Unix socket only.
+    int tcp_port = 0;
+    /// Extra `name=value` server settings, e.g. "max_connections=5".
+    std::vector<std::string> settings;
+    /// Reuse an initialised data directory cached per server version.
+    bool use_cache = true;
+    /// Where the cache lives (shared by every run on this machine).
+    std::filesystem::path cache_dir = "/tmp/testdb-cache";
+    /// Stop and clean up the server when a SIGINT or SIGTERM reaches the
+    /// process (then the signal's default action proceeds).
+    bool cleanup_on_signal = true;
+    /// How long to wait for the server to accept connections.
+    std::chrono::seconds start_timeout{30};
+};
+
+/// Timings of one start, for reports and benchmarks.
+struct EmbeddedServerTimings {
+    bool used_cache = false;                 ///< data directory copied from the cache
+    std::chrono::milliseconds init{0};       ///< initdb or cache copy
+    std::chrono::milliseconds start{0};      ///< postgres start until ready
+    std::chrono::milliseconds total{0};      ///< whole start(), database created
+};
+
+namespace detail {
+class EmbeddedServerState;
+}
+
+/// A running private PostgreSQL. Move-only; stops and removes its files in
+/// stop() or the destructor, also after a failed run.
+///
+/// When the process runs as root the server runs as an unprivileged user
+/// (TESTDB_SERVER_USER, default `postgres`), because PostgreSQL refuses root.
+class EmbeddedServer {
+public:
+    /// Finds the binaries, initialises (or copies the cached) data directory,
+    /// starts postgres with fsync off and creates the database.
+    /// Throws EmbeddedServerError saying what to install or fix.
+    static EmbeddedServer start(const EmbeddedServerOptions& options = {});
+
+    EmbeddedServer(EmbeddedServer&&) noexcept;
+    EmbeddedServer& operator=(EmbeddedServer&&) noexcept;
+    EmbeddedServer(const EmbeddedServer&) = delete;
+    EmbeddedServer& operator=(const EmbeddedServer&) = delete;
+    /// Stops the server and removes its directory.
+    ~EmbeddedServer();
+
+    /// `postgresql:///db?host=<socket-dir>&port=<port>&user=<user>`.
+    std::string url() const;
+    /// The temporary directory holding data and socket.
+    std::filesystem::path directory() const;
+    /// Process id of the postmaster.
+    int pid() const;
+    /// Port number (also the Unix socket's suffix).
+    int port() const;
+    /// Where the server binaries were found.
+    std::filesystem::path bin_dir() const;
+    /// How long start() took.
+    EmbeddedServerTimings timings() const;
+    /// True until stop().
+    bool running() const;
+
+    /// Stops the server (fast shutdown, then SIGKILL after 10 s) and removes
+    /// its directory. Idempotent.
+    void stop();
+
+    /// Leaves the server running and its files in place when this object is
+    /// destroyed (used by `testdb up`); stop it later with stop_detached().
+    void detach();
+
+    /// Stops a server started by another process (from its directory) and
+    /// removes the directory. Returns false when nothing was there.
+    static bool stop_detached(const std::filesystem::path& directory);
+
+    /// Stops and removes leftovers of runs whose owning process died
+    /// (SIGKILL, crash). Returns the directories removed.
+    static std::vector<std::filesystem::path> sweep_orphans(
+        const std::filesystem::path& base_dir = "/tmp");
+
+    /// The directory holding initdb/postgres/pg_ctl, found through
+    /// TESTDB_PG_BINDIR, `pg_config --bindir`, PATH or
+    /// /usr/lib/postgresql/*/bin. Throws EmbeddedServerError naming the
+    /// package to install when there is none.
+    static std::filesystem::path find_bin_dir();
+
+private:
+    explicit EmbeddedServer(std::unique_ptr<detail::EmbeddedServerState> state);
+    std::unique_ptr<detail::EmbeddedServerState> state_;
+};
+
+}  // namespace testdb

@@ -1,0 +1,65 @@
+/// @file report.hpp
+/// @brief testdb::RunReport: what one test run did to the database, written
+/// as JSON to TESTDB_REPORT by the global teardown and read by `testdb run`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "testdb/pool.hpp"
+
+namespace testdb {
+
+/// One test case's outcome.
+struct TestRecord {
+    std::string name;      ///< Catch2 test case name
+    std::string file;      ///< source file of the test case
+    bool passed = true;    ///< no failed assertion, no leak found at its end
+    double seconds = 0.0;  ///< wall time of the test case
+};
+
+/// Per test file totals.
+struct FileRecord {
+    std::string file;      ///< source file
+    std::string slug;      ///< file slug used in its tenants' slugs
+    int tests = 0;         ///< test cases run
+    int failed = 0;        ///< of which failed
+    double seconds = 0.0;  ///< summed wall time
+};
+
+/// Rows left in one table after the run.
+struct LeftoverRecord {
+    std::string table;  ///< schema-qualified table name
+    long long rows = 0; ///< rows of this run's tenants still there
+};
+
+/// Everything the global teardown reports about one run.
+struct RunReport {
+    int format = 1;                 ///< JSON layout version
+    std::string run_token;          ///< the run's token
+    std::string application_name;   ///< what its connections report to the server
+    int connection_limit = 0;       ///< the pool's limit
+    int tests_total = 0;            ///< test cases run
+    int tests_failed = 0;           ///< test cases failed
+    double seconds = 0.0;           ///< wall time of the whole run
+    PoolStats pool;                 ///< pool counters at the end
+    std::vector<FileRecord> files;  ///< per file, in first-seen order
+    std::vector<TestRecord> slowest;         ///< the five slowest test cases
+    std::vector<LeftoverRecord> leftovers;   ///< rows left behind (should be empty)
+    std::vector<std::string> leaks;          ///< leak messages (leases, transactions, rows)
+    std::vector<std::string> stale_swept;    ///< tenants of crashed runs removed at start
+
+    /// The report as pretty-printed JSON.
+    std::string to_json() const;
+    /// Parses what to_json() wrote; throws Error naming `origin` when malformed.
+    static RunReport from_json(const std::string& text, const std::string& origin = "report");
+    /// Writes to_json() to `path` (atomically: temp file, then rename).
+    void write(const std::filesystem::path& path) const;
+    /// Reads and parses a report file; throws Error naming the path.
+    static RunReport read(const std::filesystem::path& path);
+    /// One line: tests, peak connections, waits, timeouts, slowest tests, leftovers.
+    std::string summary_line() const;
+};
+
+}  // namespace testdb

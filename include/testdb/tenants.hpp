@@ -1,0 +1,117 @@
+/// @file tenants.hpp
+/// @brief Tenants A and B of one test file: created on demand, with slugs
+/// unique to the file and the run, and deleted with every row that hangs off
+/// them by cleanupTenants().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pqxx/strconv>
+
+namespace testdb {
+
+/// Where tenants live. Defaults match a table `tenants(id, slug)`.
+struct TenantTable {
+    std::string table = "tenants";  ///< tenant table (optionally schema-qualified)
+    std::string key = "id";         ///< its primary key column
+    std::string slug = "slug";      ///< its unique slug column
+    /// Other NOT NULL columns a tenant row needs: column name and a function
+    /// from the tenant's slug to the column's value (testdb quotes it).
+    std::vector<std::pair<std::string, std::function<std::string(const std::string& slug)>>>
+        extra_columns;
+};
+
+/// Sets the tenant table layout for the whole process (call before the run,
+/// e.g. from a static initialiser in one test file or from main()).
+void setTenantTable(TenantTable table);
+/// The tenant table layout in force.
+const TenantTable& tenantTable();
+
+/// One tenant of a test file (`tenantA` or `tenantB`). Thread-safe: threads
+/// of a race test may share it.
+class Tenant {
+public:
+    /// A tenant whose slug will be `<file-slug>-<letter>-<run-token>`.
+    Tenant(char letter, std::string file_slug, std::string run_token);
+
+    /// Inserts the tenant row (one statement) unless this test already did;
+    /// returns *this so `tenantA.create().id()` reads well.
+    const Tenant& create() const;
+    /// True once create() ran in the current test case.
+    bool created() const;
+    /// The tenant's key as text (creates the tenant if needed).
+    std::string id() const;
+    /// The tenant's key converted with libpqxx, e.g. `id_as<long long>()`.
+    template <typename T>
+    T id_as() const {
+        return pqxx::from_string<T>(id());
+    }
+    /// The slug, known before create(): `booking-repository-a-7f3c2a`.
+    const std::string& slug() const { return slug_; }
+    /// 'a' or 'b'.
+    char letter() const { return letter_; }
+
+    /// Forgets the created row (after cleanup deleted it).
+    void forget() const;
+
+private:
+    char letter_;
+    std::string slug_;
+    mutable std::mutex mutex_;
+    mutable std::string id_;  // empty until created
+};
+
+/// Tenants A and B of one test file, and their cleanup.
+class Tenants {
+public:
+    /// Tenants of the file with slug `file_slug` in run `run_token`.
+    Tenants(std::string file_slug, std::string run_token);
+
+    Tenant tenantA;  ///< first tenant of the file
+    Tenant tenantB;  ///< second tenant, for isolation checks
+
+    /// Deletes every row of this file's tenants from every tenant-scoped
+    /// table (children first) and the tenant rows, in one transaction and one
+    /// round trip. Does nothing (no round trip) when no tenant was created.
+    /// Refused by the safety guard in a database that is not a test database.
+    void cleanupTenants();
+
+    /// Rows of this file's tenants still present, per table (one round trip);
+    /// empty when none. Used by leak checks after a test that kept its rows.
+    std::vector<std::pair<std::string, long long>> remainingRows() const;
+
+    /// Renames the created tenants to `<file-slug>-<letter>k<n>-<run-token>` so
+    /// their rows survive (TESTDB_KEEP_FAILED=1) without blocking the next
+    /// test's tenants; returns the new slugs. The next run sweeps them.
+    std::vector<std::string> keepForInspection();
+
+    /// Slugs of both tenants (whether created or not).
+    std::vector<std::string> slugs() const { return {tenantA.slug(), tenantB.slug()}; }
+    /// True when tenant A or B was created and not yet cleaned up.
+    bool anyCreated() const { return tenantA.created() || tenantB.created(); }
+};
+
+/// Tables that hang off the tenant table through foreign keys (directly or
+/// several hops away), children first, ending with the tenant table itself.
+/// Read from the catalog once per process, on first use.
+std::vector<std::string> tenantScopedTables();
+
+/// Removes the tenants (and their rows) of earlier runs of these files whose
+/// run token has no live backend left on the server (a crashed or killed
+/// run). Returns the slugs removed. Safety-guarded.
+std::vector<std::string> sweepStaleTenants(const std::vector<std::string>& file_slugs);
+
+/// Rows still present, per table, of any tenant of the current run
+/// (slug ending in `-<run-token>`): the leftovers of the whole run.
+std::vector<std::pair<std::string, long long>> remainingRowsOfRun();
+
+/// How many statements testdb's own tenant and factory code has sent in this
+/// process: tests use it to prove how many round trips the harness costs.
+unsigned long long harnessStatements();
+
+}  // namespace testdb

@@ -1,0 +1,115 @@
+/// @file test_db.hpp
+/// @brief testdb::getTestDb(): the one process-wide owner of the config, the
+/// embedded server (if any) and the pool, shared by every translation unit.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <pqxx/transaction>
+
+#include "testdb/config.hpp"
+#include "testdb/embedded_server.hpp"
+#include "testdb/lease.hpp"
+#include "testdb/pool.hpp"
+#include "testdb/source_location.hpp"
+
+namespace testdb {
+
+/// The process-wide test database: settings, server, pool, run identity.
+/// Get it with getTestDb(); never construct one.
+class TestDb {
+public:
+    TestDb(const TestDb&) = delete;
+    TestDb& operator=(const TestDb&) = delete;
+    ~TestDb();
+
+    /// The settings in force (password masked by to_string()).
+    const Config& config() const { return config_; }
+    /// The pool of at most connection_limit connections.
+    Pool& pool() { return *pool_; }
+    /// Short random token naming this process's run: in application_name
+    /// and in tenant slugs, so two processes on one database never collide.
+    const std::string& run_token() const { return run_token_; }
+    /// The embedded server, when testdb started one (nullptr otherwise).
+    const EmbeddedServer* embedded_server() const {
+        return server_ ? &*server_ : nullptr;
+    }
+
+    /// Same as pool().acquire().
+    Lease acquire(std::string label = {}, SourceLocation where = SourceLocation::current()) {
+        return pool_->acquire(std::move(label), where);
+    }
+
+    /// Leaves the embedded server running (and its files in place) at
+    /// shutdown, so kept rows can be inspected; the next run removes it.
+    void keepEmbeddedServer() { keep_server_ = true; }
+
+    /// Closes the pool and stops the embedded server. Safe to call twice
+    /// (the second call reports already_shut_down). Leases still out are
+    /// reported by holder and logged as errors.
+    ShutdownReport shutdown();
+
+private:
+    friend TestDb& getTestDb();
+    TestDb();
+
+    Config config_;
+    std::string run_token_;
+    std::optional<EmbeddedServer> server_;
+    std::unique_ptr<Pool> pool_;
+    std::optional<ShutdownReport> shutdown_report_;
+    bool keep_server_ = false;
+};
+
+/// The process-wide TestDb: created on first use (thread-safe), the same
+/// object in every translation unit. Throws ConfigError, ServerUnavailable or
+/// EmbeddedServerError on the first call when settings or server are wrong
+/// (and again on later calls, since nothing was created).
+TestDb& getTestDb();
+
+/// Runs `fn(pqxx::work&)` in one transaction on a leased connection: COMMIT
+/// when it returns, ROLLBACK when it throws (the exception propagates). The
+/// connection stays in the pool either way; an SQL error never costs a
+/// reconnect. Returns what `fn` returns.
+template <typename Fn>
+auto withTransaction(Lease& lease, Fn&& fn) {
+    pqxx::work tx(lease.connection());
+    lease.set_in_transaction(true);
+    struct ClearFlag {
+        Lease& lease;
+        ~ClearFlag() { lease.set_in_transaction(false); }
+    } clear{lease};
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn, pqxx::work&>>) {
+        std::forward<Fn>(fn)(tx);
+        tx.commit();
+    } else {
+        auto result = std::forward<Fn>(fn)(tx);
+        tx.commit();
+        return result;
+    }
+}
+
+/// Leases a connection from getTestDb() for the duration of one transaction
+/// (see withTransaction(Lease&, Fn)).
+template <typename Fn>
+auto withTransaction(Fn&& fn, std::string label = {},
+                     SourceLocation where = SourceLocation::current()) {
+    Lease lease = getTestDb().acquire(std::move(label), where);
+    return withTransaction(lease, std::forward<Fn>(fn));
+}
+
+/// Runs `fn(pqxx::connection_base&)` on a leased connection from getTestDb()
+/// and gives it back afterwards, also when `fn` throws. For work that needs
+/// no transaction, or manages its own.
+template <typename Fn>
+auto withConnection(Fn&& fn, std::string label = {},
+                    SourceLocation where = SourceLocation::current()) {
+    Lease lease = getTestDb().acquire(std::move(label), where);
+    return std::forward<Fn>(fn)(lease.connection());
+}
+
+}  // namespace testdb

@@ -1,0 +1,47 @@
+# Shared by scripts/quickstart.sh and scripts/test.sh: install what is
+# missing, configure and build. Source it; do not run it.
+set -euo pipefail
+
+TESTDB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TESTDB_BUILD_DIR="${TESTDB_BUILD_DIR:-$TESTDB_ROOT/build}"
+TESTDB_BUILD_TYPE="${TESTDB_BUILD_TYPE:-RelWithDebInfo}"
+JOBS="${JOBS:-$(nproc)}"
+
+# Debian 12 packages testdb needs to build, test and run its embedded server.
+TESTDB_PACKAGES=(
+  ca-certificates cmake g++ make pkg-config git
+  libpqxx-dev libpq-dev catch2 libspdlog-dev nlohmann-json3-dev libcli11-dev
+  postgresql-15
+)
+
+say() { printf '\n== %s\n' "$*"; }
+
+install_missing() {
+  local missing=()
+  for pkg in "${TESTDB_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "packages: all present"
+    return
+  fi
+  say "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # testdb starts its own servers; the distribution's default cluster would
+  # only hold port 5432 and memory.
+  if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    $sudo mkdir -p /etc/postgresql-common/createcluster.d
+    echo 'create_main_cluster = false' | $sudo tee /etc/postgresql-common/createcluster.d/testdb.conf >/dev/null
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+configure_and_build() {
+  say "configure ($TESTDB_BUILD_TYPE) in $TESTDB_BUILD_DIR"
+  cmake -S "$TESTDB_ROOT" -B "$TESTDB_BUILD_DIR" -DCMAKE_BUILD_TYPE="$TESTDB_BUILD_TYPE" \
+        -DTESTDB_WARNINGS_AS_ERRORS=ON "$@" >/dev/null
+  say "build (-j$JOBS)"
+  cmake --build "$TESTDB_BUILD_DIR" -j "$JOBS"
+}
