@@ -1,17 +1,18 @@
 # testdb_add_integration_suite(NAME SOURCES file... [SCHEMA file] [LABELS label...]
-#                              [LIBRARIES target...] [TIMEOUT seconds])
+#                              [LIBRARIES target...] [TIMEOUT seconds] [NO_CTEST])
 #
 # Builds one executable from every test file of the suite (they share one
 # process, hence one pool of connection_limit connections), registers it with
 # CTest as ONE test that never runs beside another database suite
 # (RUN_SERIAL + RESOURCE_LOCK testdb, so `ctest -j8` is safe), and tells
-# testdb's Catch2 listener the suite's name and schema file.
+# testdb's Catch2 listener the suite's name and schema file. NO_CTEST builds
+# the suite without registering it (for suites another test runs).
 include_guard(GLOBAL)
 
 set(_TESTDB_SUITE_TEMPLATE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 function(testdb_add_integration_suite name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "SCHEMA;TIMEOUT" "SOURCES;LABELS;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_CTEST" "SCHEMA;TIMEOUT" "SOURCES;LABELS;LIBRARIES")
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "testdb_add_integration_suite(${name}): SOURCES is empty; "
                         "list the suite's test files after SOURCES.")
@@ -38,6 +39,9 @@ const bool registered = testdb::catch2::registerSuite({"@name@", R"testdb(@schem
   target_link_libraries(${name} PRIVATE testdb::catch2 ${ARG_LIBRARIES})
   if(COMMAND testdb_set_warnings)
     testdb_set_warnings(${name})
+  endif()
+  if(ARG_NO_CTEST)
+    return()
   endif()
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 600)

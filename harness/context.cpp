@@ -107,12 +107,10 @@ TestContext& forFile(const std::string& source_file) {
     if (found != r.by_file.end()) {
         return *found->second;
     }
+    // Conflicts are not checked here: this may run during static
+    // initialisation, where an exception would abort the program. The
+    // listener calls checkUniqueSlugs() when the run starts.
     const std::string slug = slug_for_locked(r, source_file);
-    for (const auto& [file, context] : r.by_file) {
-        if (context->fileSlug() == slug) {
-            throw slug_conflict(file, source_file, slug);
-        }
-    }
     auto made = std::make_unique<TestContext>(source_file, slug, runToken());
     TestContext& ref = *made;
     r.by_file.emplace(source_file, std::move(made));

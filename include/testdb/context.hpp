@@ -70,8 +70,8 @@ std::string slugFromFileName(std::string_view path);
 
 /// The registry of test files (used by testdb's Catch2 listener).
 namespace contexts {
-/// Context for `source_file`, creating it with the derived slug if needed.
-/// Throws Error when its slug is already claimed by another file.
+/// Context for `source_file`, creating it with its slug (explicit or derived)
+/// if needed. Slug conflicts are found by checkUniqueSlugs().
 TestContext& forFile(const std::string& source_file);
 /// Makes `context` the current one (nullptr: none).
 void setCurrent(TestContext* context);

@@ -1,0 +1,37 @@
+// Private: helpers shared by config.cpp, dotenv.cpp and mask.cpp.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace testdb::detail {
+
+/// Decodes %XX sequences; a malformed sequence is kept as written.
+std::string percent_decode(std::string_view text);
+
+/// Encodes every byte but RFC 3986's unreserved characters as %XX.
+std::string percent_encode(std::string_view text);
+
+/// The passwords `text` appears to carry (URI user info, password= and
+/// sslpassword= values), each as written and percent-decoded.
+std::vector<std::string> password_candidates(std::string_view text);
+
+/// `text` with every occurrence of each secret replaced by "****", then
+/// passed through mask_password(). For messages that echo parts of an input
+/// (libpq's parse errors do) in ways mask_password alone cannot recognise.
+std::string redact(std::string_view text, std::vector<std::string> secrets);
+
+/// A setting's value and the .env.test it came from (nullopt: the environment).
+struct SettingValue {
+    std::string value;
+    std::optional<std::filesystem::path> file;
+};
+
+/// setting() with its origin: the environment first (empty = unset), then
+/// the nearest .env.test (empty = unset). Throws ConfigError on a bad file.
+std::optional<SettingValue> lookup_setting(const std::string& name);
+
+}  // namespace testdb::detail

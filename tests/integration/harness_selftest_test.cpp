@@ -1,0 +1,135 @@
+// Self-tests of testdb's Catch2 integration: the good, bad and duplicate
+// suites run as child processes against this process's test database, and
+// this test checks their exit codes, messages, reports and what they left.
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+
+#include "child_process.hpp"
+#include "testdb/testdb.hpp"
+#include "testdb/report.hpp"
+#include "testdb/tenants.hpp"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::map<std::string, std::string> child_env(const std::string& token) {
+    return {{"DATABASE_URL_TEST", testdb::getTestDb().config().libpq_url},
+            {"TESTDB_RUN_TOKEN", token}};
+}
+
+long long rows_where(const std::string& table, const std::string& where) {
+    return testdb::withTransaction([&](pqxx::work& tx) {
+        return tx.exec1("SELECT count(*) FROM " + table + " WHERE " + where)[0].as<long long>();
+    });
+}
+
+long long tenants_of_run(const std::string& token) {
+    return rows_where("tenants", "slug LIKE '%-" + token + "'");
+}
+
+child::Result run_bad(const std::string& tag, const std::string& token,
+                      std::map<std::string, std::string> extra = {}) {
+    auto env = child_env(token);
+    env.insert(extra.begin(), extra.end());
+    return child::run(TESTDB_BAD_SUITE, "'" + tag + "'", env);
+}
+
+}  // namespace
+
+TEST_CASE("good suite: 5 files share the pool, pass, and leave the database clean",
+          "[selftest]") {
+    const std::string report_path =
+        (std::filesystem::temp_directory_path() / "testdb-good-report.json").string();
+    std::filesystem::remove(report_path);
+    auto env = child_env("goodrun");
+    env["TESTDB_REPORT"] = report_path;
+    const child::Result run = child::run(TESTDB_GOOD_SUITE, "", env);
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    CHECK_THAT(run.output, Contains("testdb: ") && Contains("peak connections"));
+    const testdb::RunReport report = testdb::RunReport::read(report_path);
+    CHECK(report.tests_failed == 0);
+    CHECK(report.tests_total >= 20);
+    CHECK(report.files.size() == 5);
+    CHECK(report.pool.peak_in_use <= 3);
+    CHECK(report.pool.opened <= 3);
+    CHECK(report.leftovers.empty());
+    CHECK(report.leaks.empty());
+    CHECK(report.run_token == "goodrun");
+    CHECK(tenants_of_run("goodrun") == 0);
+    CHECK(rows_where("items", "true") == 0);
+    CHECK(rows_where("item_notes", "true") == 0);
+    std::filesystem::remove(report_path);
+}
+
+TEST_CASE("bad suite: a test that keeps a lease fails, naming the test and the line",
+          "[selftest]") {
+    const child::Result run = run_bad("[keeps-lease]", "badlease");
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Contains("LeakError: test \"keeps a lease past its end\" ended while "
+                                    "still holding a lease: \"kept on purpose\" at "));
+    CHECK_THAT(run.output, Contains("bad_behaviour_test.cpp:"));
+    CHECK_THAT(run.output, Contains("1 passed"));  // the test after it is unaffected
+}
+
+TEST_CASE("bad suite: a connection given back inside a transaction fails its test",
+          "[selftest]") {
+    const child::Result run = run_bad("[open-transaction]", "badtx");
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output,
+               Contains("test \"gives a connection back inside an open transaction\" gave back "
+                        "1 connection(s) inside an open transaction"));
+}
+
+TEST_CASE("bad suite: rows left with cleanup disabled fail the test and are still removed",
+          "[selftest]") {
+    const child::Result run = run_bad("[leaves-rows]", "badrows");
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Contains("LeakError: test \"leaves rows with cleanup disabled\" left "
+                                    "rows of tenants bad-behaviour-a-badrows"));
+    CHECK_THAT(run.output, Contains("items 3"));
+    CHECK(tenants_of_run("badrows") == 0);
+}
+
+TEST_CASE("bad suite: holding 3 leases and asking for a 4th is an immediate PoolDeadlock",
+          "[selftest]") {
+    const child::Result run = run_bad("[fourth-lease]", "baddead");
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Contains("PoolDeadlock") && Contains("\"fourth\"") &&
+                               Contains("already holds all 3"));
+}
+
+TEST_CASE("two files claiming one slug stop the run at start-up, naming both", "[selftest]") {
+    const child::Result run = child::run(TESTDB_DUPLICATE_SUITE, "", child_env("dupslug"));
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Contains("one_test.cpp") && Contains("two_test.cpp") &&
+                               Contains("\"same-slug\""));
+    CHECK_THAT(run.output, !Contains("never runs"));
+}
+
+TEST_CASE("TESTDB_KEEP_FAILED keeps a failed test's rows; the next run sweeps them",
+          "[selftest]") {
+    const child::Result run =
+        run_bad("[keep-failed]", "keepme", {{"TESTDB_KEEP_FAILED", "1"}});
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Contains("kept the rows of \"fails with rows of its tenants\"") &&
+                               Contains("psql '") && Contains("bad-behaviour-ak"));
+    CHECK(tenants_of_run("keepme") == 1);
+    CHECK(rows_where("items", "tenant_id IN (SELECT id FROM tenants WHERE slug LIKE '%-keepme')") ==
+          2);
+    // The child is gone, so its run token has no live backend: stale.
+    const auto swept = testdb::sweepStaleTenants({"bad-behaviour"});
+    REQUIRE(swept.size() == 1);
+    CHECK(swept[0].rfind("bad-behaviour-ak", 0) == 0);
+    CHECK(tenants_of_run("keepme") == 0);
+    CHECK(rows_where("items", "true") == 0);
+}
