@@ -20,6 +20,9 @@ TestContext::TestContext(std::string source_file, std::string file_slug, std::st
 std::string slugFromFileName(std::string_view path) {
     std::string name(path.substr(path.find_last_of("/\\") + 1));
     name = name.substr(0, name.find('.'));
+    // Lower-case first, so Foo_Tests.cpp loses its suffix like foo_tests.cpp.
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     for (const char* suffix : {"_tests", "_test", "_spec", "-test", "-spec"}) {
         const std::string s(suffix);
         if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
