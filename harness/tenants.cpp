@@ -127,9 +127,11 @@ std::vector<std::string> Tenants::keepForInspection() {
 std::vector<std::pair<std::string, long long>> Tenants::remainingRows() const {
     return withConnection(
         [&](pqxx::connection_base& conn) {
+            const std::string sql =
+                detail::count_sql(conn, detail::tenant_slug_predicate(conn, slugs()));
             pqxx::nontransaction tx(conn);
             detail::count_statement();
-            return counts(tx.exec(detail::count_sql(conn, detail::tenant_slug_predicate(conn, slugs()))));
+            return counts(tx.exec(sql));
         },
         "testdb: leak check");
 }
@@ -158,10 +160,16 @@ std::vector<std::string> sweepStaleTenants(const std::vector<std::string>& file_
                 alternatives += (alternatives.empty() ? "" : "|") + slug;
             }
             const TenantTable& t = tenantTable();
-            pqxx::nontransaction tx(conn);
-            if (tx.exec("SELECT to_regclass(" + tx.quote(t.table) + ")")[0][0].is_null()) {
-                return std::vector<std::string>{};  // no tenant table: nothing can be stale
+            {
+                pqxx::nontransaction probe(conn);
+                if (probe.exec("SELECT to_regclass(" + probe.quote(t.table) + ")")[0][0].is_null()) {
+                    return std::vector<std::string>{};  // no tenant table: nothing can be stale
+                }
             }
+            // The catalog reads through its own nontransaction: load it before
+            // ours opens (libpqxx allows one transaction per connection).
+            detail::scoped_tables(conn);
+            pqxx::nontransaction tx(conn);
             // A tenant of these files whose run token no live backend carries.
             const std::string stale =
                 conn.quote_name(t.slug) + " IN (SELECT s FROM (SELECT " + conn.quote_name(t.slug) +
@@ -190,9 +198,10 @@ std::vector<std::pair<std::string, long long>> remainingRowsOfRun() {
         [](pqxx::connection_base& conn) {
             const std::string of_run = conn.quote_name(tenantTable().slug) + " LIKE " +
                                        conn.quote("%-" + runToken());
+            const std::string sql = detail::count_sql(conn, of_run);
             pqxx::nontransaction tx(conn);
             detail::count_statement();
-            return counts(tx.exec(detail::count_sql(conn, of_run)));
+            return counts(tx.exec(sql));
         },
         "testdb: leftover check");
 }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <set>
 
 #include "harness/catch2/run_recorder.hpp"
 #include "testdb/catch2.hpp"
@@ -19,8 +20,16 @@
 namespace testdb::catch2 {
 namespace {
 
-std::mutex g_suite_mutex;
-SuiteSettings g_suite;
+// Function-local statics: registerSuite() runs during static initialisation
+// of the suite's generated source, which may come before this file's.
+struct SuiteRegistry {
+    std::mutex mutex;
+    SuiteSettings settings;
+};
+SuiteRegistry& suiteRegistry() {
+    static SuiteRegistry registry;
+    return registry;
+}
 std::atomic<bool> g_active{false};
 
 // The running test case's name, for lease labels and leak messages.
@@ -149,6 +158,14 @@ private:
         Pool& pool = getTestDb().pool();
         const auto now = std::chrono::steady_clock::now();
         for (const LeaseInfo& held : pool.holders()) {
+            // A lease kept across tests is reported once, against the test
+            // that was running when it was first seen, not against every
+            // innocent test after it.
+            const std::string key = held.label + "@" + held.file + ":" + std::to_string(held.line) +
+                                    "#" + std::to_string(held.since.time_since_epoch().count());
+            if (!reported_leases_.insert(key).second) {
+                continue;
+            }
             fail_test_case(where, "LeakError: test \"" + name + "\" ended while still holding a "
                                   "lease: " + held.describe(now) +
                                   "\nFix: let the Lease go out of scope (or release() it) "
@@ -182,6 +199,8 @@ private:
         }
     }
 
+    std::set<std::string> reported_leases_;
+
     static void keepRows(TestContext& ctx, const std::string& name) {
         const std::vector<std::string> kept = ctx.tenants.keepForInspection();
         if (kept.empty()) {
@@ -211,16 +230,18 @@ CATCH_REGISTER_LISTENER(TestdbListener)
 }  // namespace
 
 bool registerSuite(SuiteSettings settings) {
-    std::lock_guard<std::mutex> lock(g_suite_mutex);
-    g_suite = std::move(settings);
+    SuiteRegistry& registry = suiteRegistry();
+    std::lock_guard<std::mutex> lock(registry.mutex);
+    registry.settings = std::move(settings);
     return true;
 }
 
 SuiteSettings suiteSettings() {
     SuiteSettings settings;
     {
-        std::lock_guard<std::mutex> lock(g_suite_mutex);
-        settings = g_suite;
+        SuiteRegistry& registry = suiteRegistry();
+        std::lock_guard<std::mutex> lock(registry.mutex);
+        settings = registry.settings;
     }
     if (auto schema = setting("TESTDB_SCHEMA")) {
         settings.schema_file = *schema;
