@@ -82,14 +82,17 @@ std::vector<Row> Factory::createMany(const Tenant& tenant, int n, const Row& ove
     if (!tenant_column_.empty()) {
         tenant.create();  // before leasing: creating it needs a lease of its own
     }
-    return withConnection(
-        [&](pqxx::connection_base& conn) {
-            // One statement in autocommit: atomic, and a single round trip
-            // (a pqxx::work would add BEGIN and COMMIT).
-            pqxx::nontransaction tx(conn);
-            return insert(tx, tenant, n, overrides);
-        },
-        "testdb: " + kind_ + " factory");
+    Lease lease = getTestDb().acquire("testdb: " + kind_ + " factory");
+    if (lease.nested()) {
+        // Rollback tier: a failing insert (a test expecting a constraint
+        // error) must not abort the test case's transaction.
+        return withTransaction(
+            lease, [&](Transaction& tx) { return insert(tx, tenant, n, overrides); });
+    }
+    // One statement in autocommit: atomic, and a single round trip (a
+    // pqxx::work would add BEGIN and COMMIT).
+    pqxx::nontransaction tx(lease.connection());
+    return insert(tx, tenant, n, overrides);
 }
 
 std::vector<Row> Factory::createMany(pqxx::transaction_base& tx, const Tenant& tenant, int n,
@@ -102,6 +105,15 @@ std::vector<Row> Factory::insert(pqxx::transaction_base& tx, const Tenant& tenan
     if (n < 1) {
         throw Error("Error: " + kind_ + " factory asked for " + std::to_string(n) +
                     " rows of " + table_ + ".\nFix: ask for at least one row.");
+    }
+    if (!tenant_column_.empty() && overrides.count(tenant_column_) == 0 && !tenant.created()) {
+        // Creating it here would need a second connection while the caller's
+        // transaction holds one (a wait on the pool, and a tenant row that
+        // outlives a rolled-back transaction).
+        throw Error("Error: " + kind_ + " factory got tenant " + tenant.slug() +
+                    " inside a transaction before the tenant was created.\nFix: call " +
+                    "tenant.create() before opening the transaction (or use create(tenant) "
+                    "without a transaction, which creates it first).");
     }
     std::vector<Row> rows;
     rows.reserve(static_cast<std::size_t>(n));

@@ -17,13 +17,14 @@ std::string LeaseInfo::describe(std::chrono::steady_clock::time_point now) const
 }
 
 Lease::Lease(Lease&& other) noexcept
-    : core_(std::move(other.core_)), slot_(other.slot_) {}
+    : core_(std::move(other.core_)), slot_(other.slot_), borrowed_(other.borrowed_) {}
 
 Lease& Lease::operator=(Lease&& other) noexcept {
     if (this != &other) {
         release();
         core_ = std::move(other.core_);
         slot_ = other.slot_;
+        borrowed_ = other.borrowed_;
     }
     return *this;
 }
@@ -48,10 +49,17 @@ int Lease::backend_pid() const {
 }
 
 void Lease::release() noexcept {
-    if (core_) {
+    if (core_ && borrowed_) {
+        core_->give_back_borrowed(slot_);
+        core_.reset();
+    } else if (core_) {
         core_->release(slot_);
         core_.reset();
     }
+}
+
+bool Lease::server_in_transaction() const {
+    return core_ != nullptr && core_->server_in_transaction(slot_);
 }
 
 void Lease::set_in_transaction(bool in_transaction) noexcept {

@@ -26,6 +26,12 @@ Lease Pool::acquire(std::string label, SourceLocation where) {
     return core_->acquire(std::move(label), where);
 }
 
+Lease Pool::pin(std::string label, SourceLocation where) {
+    return core_->pin(std::move(label), where);
+}
+
+void Pool::unpin() { core_->unpin(); }
+
 PoolStats Pool::stats() const { return core_->stats(); }
 std::vector<LeaseInfo> Pool::holders() const { return core_->holders(); }
 const Config& Pool::config() const { return core_->config(); }

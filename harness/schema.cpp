@@ -9,6 +9,7 @@
 #include <pqxx/transaction>
 
 #include "harness/detail/log.hpp"
+#include "harness/detail/schema_apply.hpp"
 #include "testdb/errors.hpp"
 #include "testdb/test_db.hpp"
 
@@ -26,7 +27,9 @@ std::string schemaHash(const std::string& sql) {
     return out.str();
 }
 
-bool applySchemaOnce(const std::filesystem::path& file) {
+namespace detail {
+
+std::string read_schema(const std::filesystem::path& file) {
     std::ifstream in(file);
     if (!in) {
         throw ConfigError("ConfigError: cannot read the schema file " + file.string() +
@@ -35,35 +38,45 @@ bool applySchemaOnce(const std::filesystem::path& file) {
     }
     std::stringstream text;
     text << in.rdbuf();
-    const std::string sql = text.str();
+    return text.str();
+}
+
+bool apply_schema(pqxx::connection_base& conn, const std::filesystem::path& file,
+                  const std::string& sql) {
     const std::string hash = schemaHash(sql);
     try {
-        return withTransaction(
-            [&](pqxx::work& tx) {
-                // Concurrent processes wait here; the first applies, the rest
-                // find the hash recorded. The lock ends with the transaction,
-                // so it also works through a transaction-mode pooler.
-                tx.exec("SELECT pg_advisory_xact_lock(7318281)");
-                tx.exec(
-                    "CREATE TABLE IF NOT EXISTS testdb_schema_versions ("
-                    " hash text PRIMARY KEY, file text NOT NULL,"
-                    " applied_at timestamptz NOT NULL DEFAULT now())");
-                if (!tx.exec_params("SELECT 1 FROM testdb_schema_versions WHERE hash = $1", hash)
-                         .empty()) {
-                    return false;
-                }
-                tx.exec(sql);
-                tx.exec_params("INSERT INTO testdb_schema_versions (hash, file) VALUES ($1, $2)",
-                               hash, file.string());
-                detail::log().info("applied schema {} ({})", file.string(), hash);
-                return true;
-            },
-            "testdb: apply schema");
+        pqxx::work tx(conn, "testdb: apply schema");
+        // Concurrent processes wait here; the first applies, the rest find
+        // the hash recorded. The lock ends with the transaction, so it also
+        // works through a transaction-mode pooler.
+        tx.exec("SELECT pg_advisory_xact_lock(7318281)");
+        tx.exec(
+            "CREATE TABLE IF NOT EXISTS testdb_schema_versions ("
+            " hash text PRIMARY KEY, file text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())");
+        if (!tx.exec_params("SELECT 1 FROM testdb_schema_versions WHERE hash = $1", hash).empty()) {
+            return false;
+        }
+        tx.exec(sql);
+        tx.exec_params("INSERT INTO testdb_schema_versions (hash, file) VALUES ($1, $2)", hash,
+                       file.string());
+        tx.commit();
+        log().info("applied schema {} ({})", file.string(), hash);
+        return true;
     } catch (const pqxx::sql_error& e) {
         throw Error("Error: the schema file " + file.string() + " failed on the test database: " +
                     e.what() + "\nFix: correct the SQL (it runs in one transaction; statements "
                     "must succeed on a database that already has an older schema version).");
     }
+}
+
+}  // namespace detail
+
+bool applySchemaOnce(const std::filesystem::path& file) {
+    const std::string sql = detail::read_schema(file);
+    return withConnection(
+        [&](pqxx::connection_base& conn) { return detail::apply_schema(conn, file, sql); },
+        "testdb: apply schema");
 }
 
 }  // namespace testdb

@@ -49,6 +49,9 @@ ShutdownReport TestDb::shutdown() {
         return again;
     }
     ShutdownReport report = pool_->shutdown();
+    if (!cloned_database_.empty() && !keep_server_) {
+        dropClonedDatabase();
+    }
     if (server_ && keep_server_) {
         server_->detach();
     } else if (server_) {

@@ -5,12 +5,15 @@
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "harness/catch2/run_recorder.hpp"
+#include "harness/detail/rollback_scope.hpp"
 #include "testdb/catch2.hpp"
 #include "testdb/config.hpp"
 #include "testdb/errors.hpp"
@@ -71,8 +74,18 @@ public:
         }
         contexts::checkUniqueSlugs(files);  // throws: Catch prints it and fails the run
         TestDb& db = getTestDb();
-        db.pool().set_label_provider(&current_test_name);
         const SuiteSettings suite = suiteSettings();
+        isolation_ = suiteIsolation();
+        if (isolation_ == Isolation::Database) {
+            if (suite.schema_file.empty()) {
+                throw ConfigError("ConfigError: the database isolation tier clones a template "
+                                  "built from the suite's schema, but suite " + suite.name +
+                                  " has none.\nFix: give testdb_add_integration_suite a SCHEMA "
+                                  "file (or set TESTDB_SCHEMA).");
+            }
+            db.useClonedDatabase(suite.schema_file);
+        }
+        db.pool().set_label_provider(&current_test_name);
         if (!suite.schema_file.empty()) {
             applySchemaOnce(suite.schema_file);
         }
@@ -101,6 +114,9 @@ public:
             ctx.beginTestCase();
             contexts::setCurrent(&ctx);
             rolled_back_before_ = getTestDb().pool().stats().rolled_back;
+            if (isolation_ == Isolation::Rollback && !hasCommitsTag()) {
+                rollback_.emplace(getTestDb().pool(), currentTestCaseInfo->name);
+            }
         }
         TestEventListenerBase::sectionStarting(info);
     }
@@ -109,6 +125,7 @@ public:
     // one: failures raised here count as that test case's own.
     void sectionEnded(const Catch::SectionStats& stats) override {
         if (--depth_ == 0) {
+            endRollbackScope();
             endOfTestCaseChecks(stats.assertions.failed > 0);
             contexts::setCurrent(nullptr);
         }
@@ -152,6 +169,39 @@ public:
     }
 
 private:
+    bool hasCommitsTag() const {
+        const auto& tags = currentTestCaseInfo->lcaseTags;
+        return std::find(tags.begin(), tags.end(), std::string(kCommitsTag)) != tags.end();
+    }
+
+    // Rollback tier: undo everything the test case did. Its tenants' rows are
+    // gone with the transaction, so the cleanup has nothing to delete.
+    void endRollbackScope() {
+        if (!rollback_) {
+            return;
+        }
+        TestContext& ctx = context();
+        bool rolled_back = false;
+        try {
+            rolled_back = rollback_->end();
+        } catch (const std::exception& e) {
+            fail_test_case(currentTestCaseInfo->lineInfo,
+                           std::string("testdb rollback failed: ") + e.what());
+        }
+        rollback_.reset();
+        if (rolled_back) {
+            ctx.tenants.tenantA.forget();
+            ctx.tenants.tenantB.forget();
+        } else {
+            fail_test_case(currentTestCaseInfo->lineInfo,
+                           "IsolationError: test \"" + currentTestCaseInfo->name +
+                               "\" ended the rollback tier's transaction itself (a COMMIT "
+                               "or ROLLBACK on its connection); its committed rows are "
+                               "removed by the tenant cleanup.\nFix: use withTransaction() "
+                               "(a SAVEPOINT in this tier), or tag the test case [commits].");
+        }
+    }
+
     void endOfTestCaseChecks(bool failed) {
         const Catch::SourceLineInfo& where = currentTestCaseInfo->lineInfo;
         const std::string name = currentTestCaseInfo->name;
@@ -200,6 +250,8 @@ private:
     }
 
     std::set<std::string> reported_leases_;
+    Isolation isolation_ = Isolation::Tenant;
+    std::optional<testdb::detail::RollbackScope> rollback_;
 
     static void keepRows(TestContext& ctx, const std::string& name) {
         const std::vector<std::string> kept = ctx.tenants.keepForInspection();
@@ -246,7 +298,16 @@ SuiteSettings suiteSettings() {
     if (auto schema = setting("TESTDB_SCHEMA")) {
         settings.schema_file = *schema;
     }
+    if (auto isolation = setting("TESTDB_ISOLATION")) {
+        settings.isolation = *isolation;
+    }
     return settings;
+}
+
+Isolation suiteIsolation() {
+    const SuiteSettings settings = suiteSettings();
+    return settings.isolation.empty() ? Isolation::Tenant
+                                      : parseIsolation(settings.isolation, "TESTDB_ISOLATION (or the suite's ISOLATION)");
 }
 
 bool listenerActive() { return g_active.load(); }

@@ -62,6 +62,9 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
     }
 
     std::unique_lock<std::mutex> lock(mutex_);
+    if (pin_) {
+        return borrow_pinned_locked(std::move(label), where);
+    }
     const auto start = Clock::now();
     const auto deadline = start + config_.pool_timeout;
     const std::uint64_t ticket = next_ticket_++;

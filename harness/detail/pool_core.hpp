@@ -12,6 +12,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,10 @@ public:
 
     Lease acquire(std::string label, SourceLocation where);
     void release(std::size_t slot) noexcept;
+    Lease pin(std::string label, SourceLocation where);
+    void unpin();
+    void give_back_borrowed(std::size_t slot) noexcept;
+    bool server_in_transaction(std::size_t slot);
     pqxx::connection_base& connection(std::size_t slot);
     LeaseInfo info(std::size_t slot) const;
     int backend_pid(std::size_t slot);
@@ -75,6 +81,17 @@ private:
     PoolStats stats_;
     bool shut_down_ = false;
     std::function<std::string()> label_provider_;
+
+    // The rollback tier's pinned connection: lent to one borrower at a time.
+    struct Pin {
+        std::size_t slot = 0;
+        std::thread::id thread;
+        bool borrowed = false;
+        LeaseInfo borrower;
+    };
+    std::optional<Pin> pin_;
+    // Lends the pinned connection or throws IsolationError (lock held).
+    Lease borrow_pinned_locked(std::string label, SourceLocation where);
 };
 
 }  // namespace testdb::detail

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "testdb/context.hpp"
+#include "testdb/isolation.hpp"
 #include "testdb/report.hpp"
 
 namespace testdb::catch2 {
@@ -22,13 +23,17 @@ namespace testdb::catch2 {
 struct SuiteSettings {
     std::string name;         ///< suite name (for reports)
     std::string schema_file;  ///< SQL applied once per schema hash; "" for none
+    std::string isolation;    ///< "tenant" (default when empty), "rollback" or "database"
 };
 
 /// Registers the suite's settings; returns true so it can initialise a static.
 bool registerSuite(SuiteSettings settings);
-/// The registered settings (TESTDB_SCHEMA overrides schema_file).
+/// The registered settings (TESTDB_SCHEMA overrides schema_file,
+/// TESTDB_ISOLATION overrides isolation).
 SuiteSettings suiteSettings();
 
+/// The isolation tier of this run (suiteSettings().isolation, parsed).
+Isolation suiteIsolation();
 /// True once the listener's testRunStarting ran: a self-test can prove the
 /// listener is linked and firing.
 bool listenerActive();

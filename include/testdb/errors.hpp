@@ -70,6 +70,14 @@ public:
     using Error::Error;
 };
 
+/// A test asked for something its isolation tier cannot give: a second
+/// connection, or a connection from another thread, inside a rollback-tier
+/// test case (tag it [commits]), or a database clone that failed.
+class IsolationError : public Error {
+public:
+    using Error::Error;
+};
+
 /// A test kept a lease, left a transaction open or left rows behind.
 class LeakError : public Error {
 public:

@@ -71,13 +71,24 @@ public:
     /// pqxx::work on the lease by hand and want reports to say so.
     void set_in_transaction(bool in_transaction) noexcept;
 
+    /// True when this lease lends the pinned connection of a rollback-tier
+    /// test case, whose transaction is already open: withTransaction() then
+    /// runs inside a SAVEPOINT, and giving the lease back keeps the
+    /// connection pinned (see isolation.hpp).
+    bool nested() const noexcept { return borrowed_; }
+
+    /// True while the server has a transaction open on this connection
+    /// (BEGIN without COMMIT/ROLLBACK yet). False for an empty lease.
+    bool server_in_transaction() const;
+
 private:
     friend class detail::PoolCore;
-    Lease(std::shared_ptr<detail::PoolCore> core, std::size_t slot) noexcept
-        : core_(std::move(core)), slot_(slot) {}
+    Lease(std::shared_ptr<detail::PoolCore> core, std::size_t slot, bool borrowed = false) noexcept
+        : core_(std::move(core)), slot_(slot), borrowed_(borrowed) {}
 
     std::shared_ptr<detail::PoolCore> core_;
     std::size_t slot_ = 0;
+    bool borrowed_ = false;
 };
 
 }  // namespace testdb

@@ -61,6 +61,14 @@ public:
     /// @param where the caller's source location (captured automatically)
     Lease acquire(std::string label = {}, SourceLocation where = SourceLocation::current());
 
+    /// Acquires a connection and pins it: until unpin(), every acquire()
+    /// from the pinning thread lends that same connection (a Lease whose
+    /// nested() is true), one borrower at a time. A second borrower, or an
+    /// acquire() from another thread, throws IsolationError at once. The
+    /// rollback tier pins one connection per test case this way.
+    Lease pin(std::string label, SourceLocation where = SourceLocation::current());
+    /// Ends pinning; the pinned Lease itself is then released normally.
+    void unpin();
     /// Current counters.
     PoolStats stats() const;
     /// Everyone holding a lease right now.

@@ -49,7 +49,9 @@ public:
     /// The tenant's key converted with libpqxx, e.g. `id_as<long long>()`.
     template <typename T>
     T id_as() const {
-        return pqxx::from_string<T>(id());
+        T value{};
+        pqxx::from_string(id(), value);
+        return value;
     }
     /// The slug, known before create(): `booking-repository-a-7f3c2a`.
     const std::string& slug() const { return slug_; }

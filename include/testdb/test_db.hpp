@@ -3,12 +3,14 @@
 /// embedded server (if any) and the pool, shared by every translation unit.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
 
+#include <pqxx/nontransaction>
 #include <pqxx/transaction>
 
 #include "testdb/config.hpp"
@@ -44,6 +46,16 @@ public:
         return pool_->acquire(std::move(label), where);
     }
 
+    /// Database tier: moves this process into its own database,
+    /// `testdb_run_<run token>`, cloned (STRATEGY FILE_COPY) from a template
+    /// built once per schema hash (`testdb_tpl_<hash>`, serialised by an
+    /// advisory lock so concurrent processes never race), and drops it at
+    /// shutdown(). Databases of crashed runs are dropped first. Call before
+    /// the pool opens any connection; throws IsolationError otherwise.
+    void useClonedDatabase(const std::filesystem::path& schema_file);
+    /// The cloned database's name; empty unless useClonedDatabase() ran.
+    const std::string& clonedDatabase() const { return cloned_database_; }
+
     /// Leaves the embedded server running (and its files in place) at
     /// shutdown, so kept rows can be inspected; the next run removes it.
     void keepEmbeddedServer() { keep_server_ = true; }
@@ -56,6 +68,7 @@ public:
 private:
     friend TestDb& getTestDb();
     TestDb();
+    void dropClonedDatabase() noexcept;
 
     Config config_;
     std::string run_token_;
@@ -63,6 +76,8 @@ private:
     std::unique_ptr<Pool> pool_;
     std::optional<ShutdownReport> shutdown_report_;
     bool keep_server_ = false;
+    std::optional<Config> admin_config_;  // the configured database, for DROP
+    std::string cloned_database_;
 };
 
 /// The process-wide TestDb: created on first use (thread-safe), the same
@@ -71,12 +86,76 @@ private:
 /// (and again on later calls, since nothing was created).
 TestDb& getTestDb();
 
-/// Runs `fn(pqxx::work&)` in one transaction on a leased connection: COMMIT
-/// when it returns, ROLLBACK when it throws (the exception propagates). The
-/// connection stays in the pool either way; an SQL error never costs a
-/// reconnect. Returns what `fn` returns.
+/// What withTransaction() hands its function: write `testdb::Transaction& tx`
+/// (or `auto& tx`) so the same code runs in every isolation tier.
+using Transaction = pqxx::transaction_base;
+
+namespace detail {
+
+/// A SAVEPOINT on a connection whose transaction is already open (the
+/// rollback tier): released by release(), rolled back to if destroyed first.
+class Savepoint {
+public:
+    /// Sends SAVEPOINT.
+    explicit Savepoint(pqxx::connection_base& conn);
+    Savepoint(const Savepoint&) = delete;
+    Savepoint& operator=(const Savepoint&) = delete;
+    /// ROLLBACK TO SAVEPOINT unless release() ran (never throws).
+    ~Savepoint();
+    /// RELEASE SAVEPOINT: the work stays part of the enclosing transaction.
+    void release();
+
+private:
+    pqxx::connection_base& conn_;
+    bool done_ = false;
+};
+
+/// Throws IsolationError: a `pqxx::work&` function cannot run inside a
+/// rollback-tier test, whose transaction is already open.
+[[noreturn]] void throwWorkInsideRollbackTest();
+
+/// Runs `fn` inside a SAVEPOINT on the lease's open transaction.
+template <typename Fn>
+auto inSavepoint(Lease& lease, Fn&& fn) {
+    Savepoint savepoint(lease.connection());
+    // The transaction object must be gone before RELEASE is sent: libpqxx
+    // allows one transaction object per connection at a time.
+    auto run = [&]() -> decltype(auto) {
+        pqxx::nontransaction tx(lease.connection(), "testdb savepoint");
+        return std::forward<Fn>(fn)(static_cast<Transaction&>(tx));
+    };
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn, Transaction&>>) {
+        run();
+        savepoint.release();
+    } else {
+        auto result = run();
+        savepoint.release();
+        return result;
+    }
+}
+
+}  // namespace detail
+
+/// Runs `fn(testdb::Transaction&)` in one transaction on a leased
+/// connection: COMMIT when it returns, ROLLBACK when it throws (the
+/// exception propagates). The connection stays in the pool either way; an
+/// SQL error never costs a reconnect. Returns what `fn` returns.
+///
+/// Inside a rollback-tier test case the lease is nested() and the work runs
+/// in a SAVEPOINT of the test's transaction instead (released on return,
+/// rolled back to on an exception), so nothing is committed. A function
+/// that takes `pqxx::work&` works in the tenant and database tiers only.
 template <typename Fn>
 auto withTransaction(Lease& lease, Fn&& fn) {
+    if constexpr (std::is_invocable_v<Fn, Transaction&>) {
+        if (lease.nested()) {
+            return detail::inSavepoint(lease, std::forward<Fn>(fn));
+        }
+    } else {
+        if (lease.nested()) {
+            detail::throwWorkInsideRollbackTest();
+        }
+    }
     pqxx::work tx(lease.connection());
     lease.set_in_transaction(true);
     struct ClearFlag {

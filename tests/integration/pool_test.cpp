@@ -191,23 +191,23 @@ TEST_CASE("an idle connection terminated behind the pool's back is replaced",
 
 TEST_CASE("an exception inside withTransaction rolls back and keeps the connection",
           "[pool][transaction]") {
-    testdb::withTransaction([](pqxx::work& tx) {
+    testdb::withTransaction([](testdb::Transaction& tx) {
         tx.exec("CREATE TABLE IF NOT EXISTS pool_test_rows (id int PRIMARY KEY)");
         tx.exec("DELETE FROM pool_test_rows");
     });
     const auto opened_before = testdb::getTestDb().pool().stats().opened;
-    CHECK_THROWS_WITH(testdb::withTransaction([](pqxx::work& tx) {
+    CHECK_THROWS_WITH(testdb::withTransaction([](testdb::Transaction& tx) {
                           tx.exec("INSERT INTO pool_test_rows VALUES (1)");
                           throw std::runtime_error("boom");
                       }),
                       "boom");
     // An SQL error (a unique violation a test expects) costs no reconnect either.
-    testdb::withTransaction([](pqxx::work& tx) { tx.exec("INSERT INTO pool_test_rows VALUES (2)"); });
-    CHECK_THROWS_AS(testdb::withTransaction([](pqxx::work& tx) {
+    testdb::withTransaction([](testdb::Transaction& tx) { tx.exec("INSERT INTO pool_test_rows VALUES (2)"); });
+    CHECK_THROWS_AS(testdb::withTransaction([](testdb::Transaction& tx) {
                         tx.exec("INSERT INTO pool_test_rows VALUES (2)");
                     }),
                     pqxx::unique_violation);
-    const int rows = testdb::withTransaction([](pqxx::work& tx) {
+    const int rows = testdb::withTransaction([](testdb::Transaction& tx) {
         return tx.exec1("SELECT count(*)::int FROM pool_test_rows WHERE id = 1")[0].as<int>();
     });
     CHECK(rows == 0);

@@ -11,7 +11,7 @@ static const testdb::Factory packages = testdb::Factory("packages", "package")
     .column("price_cents", "1500");
 
 static long long count_packages(const testdb::Tenant& tenant) {
-    return testdb::withTransaction([&](pqxx::work& tx) {
+    return testdb::withTransaction([&](testdb::Transaction& tx) {
         return tx.exec_params1("SELECT count(*) FROM packages WHERE tenant_id = $1",
                                tenant.id())[0].as<long long>();
     });

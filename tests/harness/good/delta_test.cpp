@@ -21,7 +21,7 @@ TEST_CASE("delta: notes two hops from the tenant are found by the catalog", "[go
     CHECK(tables.back() == "tenants");      // the tenant table last
 }
 
-TEST_CASE("delta: 8 threads create rows through the shared pool of 3", "[good][threads]") {
+TEST_CASE("delta: 8 threads create rows through the shared pool of 3", "[good][threads][commits]") {
     auto& ctx = testdb::context();
     ctx.tenants.tenantA.create();
     std::atomic<int> failures{0};

@@ -1,0 +1,61 @@
+// Pinning: the rollback tier keeps one connection (and its open transaction)
+// for a whole test case and lends it to every acquire() of that test.
+#include "harness/detail/pool_core.hpp"
+#include "testdb/errors.hpp"
+
+namespace testdb::detail {
+
+Lease PoolCore::pin(std::string label, SourceLocation where) {
+    Lease owner = acquire(std::move(label), where);
+    std::lock_guard<std::mutex> lock(mutex_);
+    pin_ = Pin{owner.slot_, std::this_thread::get_id(), false, {}};
+    return owner;
+}
+
+void PoolCore::unpin() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pin_.reset();
+}
+
+Lease PoolCore::borrow_pinned_locked(std::string label, SourceLocation where) {
+    Pin& pin = *pin_;
+    const Slot& slot = slots_[pin.slot];
+    if (std::this_thread::get_id() != pin.thread) {
+        throw IsolationError(
+            "IsolationError: \"" + label + "\" at " + where.to_string() +
+            " asked for a connection from another thread inside a rollback-tier test case (" +
+            slot.info.label + "). Its one connection holds the test's uncommitted "
+            "transaction, which other connections could not see anyway.\nFix: tag the test "
+            "case [commits] so it runs in the tenant tier with real commits, or do the work "
+            "on the test's own thread.");
+    }
+    if (pin.borrowed) {
+        throw IsolationError(
+            "IsolationError: \"" + label + "\" at " + where.to_string() +
+            " asked for a second connection inside a rollback-tier test case, while \"" +
+            pin.borrower.label + "\" at " + pin.borrower.file + ":" +
+            std::to_string(pin.borrower.line) +
+            " still holds the test's one connection.\nFix: release that Lease first, pass "
+            "it along (withTransaction(lease, fn), factory.create(tx, tenant)), or tag the "
+            "test case [commits] to use the tenant tier.");
+    }
+    pin.borrowed = true;
+    pin.borrower = LeaseInfo{std::move(label), where.file, where.line,
+                             std::chrono::steady_clock::now(), std::this_thread::get_id(), true};
+    ++stats_.acquires;
+    return Lease(shared_from_this(), pin.slot, true);
+}
+
+void PoolCore::give_back_borrowed(std::size_t slot) noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pin_ && pin_->slot == slot) {
+        pin_->borrowed = false;
+    }
+}
+
+bool PoolCore::server_in_transaction(std::size_t slot) {
+    PooledConnection* conn = slots_[slot].conn.get();
+    return conn != nullptr && conn->transaction_status() != PQTRANS_IDLE;
+}
+
+}  // namespace testdb::detail
