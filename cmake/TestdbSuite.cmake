@@ -1,6 +1,11 @@
 # testdb_add_integration_suite(NAME SOURCES file... [SCHEMA file] [LABELS label...]
 #                              [LIBRARIES target...] [TIMEOUT seconds] [NO_CTEST]
-#                              [ISOLATION tenant|rollback|database])
+#                              [ISOLATION tenant|rollback|database]
+#                              [ALSO_TIERS tier...])
+#
+# ALSO_TIERS registers the same executable once more per tier, as
+# `<name>:<tier>` with TESTDB_ISOLATION set, so one suite proves it passes
+# in every tier it claims.
 #
 # Builds one executable from every test file of the suite (they share one
 # process, hence one pool of connection_limit connections), registers it with
@@ -13,7 +18,7 @@ include_guard(GLOBAL)
 set(_TESTDB_SUITE_TEMPLATE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 function(testdb_add_integration_suite name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_CTEST" "SCHEMA;TIMEOUT;ISOLATION" "SOURCES;LABELS;LIBRARIES")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_CTEST" "SCHEMA;TIMEOUT;ISOLATION" "SOURCES;LABELS;LIBRARIES;ALSO_TIERS")
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "testdb_add_integration_suite(${name}): SOURCES is empty; "
                         "list the suite's test files after SOURCES.")
@@ -55,4 +60,10 @@ const bool registered = testdb::catch2::registerSuite({"@name@", R"testdb(@schem
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE RESOURCE_LOCK testdb
                        TIMEOUT ${ARG_TIMEOUT} LABELS "integration;${ARG_LABELS}")
+  foreach(tier IN LISTS ARG_ALSO_TIERS)
+    add_test(NAME ${name}:${tier} COMMAND ${name})
+    set_tests_properties(${name}:${tier} PROPERTIES RUN_SERIAL TRUE RESOURCE_LOCK testdb
+                         TIMEOUT ${ARG_TIMEOUT} LABELS "integration;isolation"
+                         ENVIRONMENT "TESTDB_ISOLATION=${tier}")
+  endforeach()
 endfunction()

@@ -173,7 +173,7 @@ void read_libpq_fields(Config& config, const std::string& where, std::string_vie
         while (!cause.empty() && cause.back() == '\n') cause.pop_back();
         throw ConfigError(where + ": malformed URL " + mask_password(original) + ": " +
                           detail::redact(cause, detail::password_candidates(original)) +
-                          ". Expected postgresql://user:password@host:port/dbname?param=value.");
+                          ". Expected postgresql://user@host:port/dbname?param=value.");
     }
     for (auto* o = options; o->keyword != nullptr; ++o) {
         const std::string_view key = o->keyword;
@@ -194,7 +194,7 @@ ParsedUrl parse_url_unredacted(std::string_view url, ConfigSource source,
     if (trimmed.rfind("postgresql://", 0) != 0 && trimmed.rfind("postgres://", 0) != 0) {
         throw ConfigError(where + ": '" + mask_password(trimmed) +
                           "' is not a PostgreSQL URL. Expected "
-                          "postgresql://user:password@host:port/dbname?param=value "
+                          "postgresql://user@host:port/dbname?param=value (a password goes after the user, user:secret@) "
                           "(unset it to use testdb's embedded server).");
     }
     const size_t question = trimmed.find('?');

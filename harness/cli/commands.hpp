@@ -1,0 +1,82 @@
+/// @file commands.hpp
+/// @brief The subcommands of the `testdb` command-line tool: their options
+/// and entry points. main.cpp parses the command line (CLI11) into these
+/// structures and calls one entry point; each returns the process exit code.
+///
+/// The tool uses testdb's public headers only, exactly as a user would.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace testdb::cli {
+
+/// Exit codes shared by every subcommand.
+enum ExitCode : int {
+    kExitOk = 0,           ///< success (or: nothing to do)
+    kExitFailed = 1,       ///< the check failed: findings, no fit, no connection
+    kExitUsage = 2,        ///< bad input: options, paths, configuration
+    kExitRunProblem = 3,   ///< `run`: the suite passed but broke a testdb rule
+    kExitCannotExec = 127  ///< `run`: the suite could not be started
+};
+
+/// Options of `testdb up` and `testdb down`.
+struct UpOptions {
+    /// Where the server's directory and the state file `testdb-up.json` live
+    /// (must be reachable by the unprivileged server user when run as root).
+    std::filesystem::path dir = "/tmp";
+    /// TCP port on 127.0.0.1 to listen on as well; 0 = Unix socket only.
+    int port = 0;
+};
+
+/// `testdb up`: starts a detached embedded server (or finds the running one)
+/// and prints `export DATABASE_URL_TEST='...'` on stdout.
+int up(const UpOptions& options);
+
+/// `testdb down`: stops the server `testdb up` started and removes its files
+/// and the state file. Exit 0 also when nothing is up.
+int down(const UpOptions& options);
+
+/// Options of `testdb run`.
+struct RunOptions {
+    /// Where to write the combined JSON report; empty = none.
+    std::string report;
+    /// connection_limit for the suite; 0 = keep the configured one.
+    int limit = 0;
+    /// The suite executable and its arguments.
+    std::vector<std::string> command;
+};
+
+/// `testdb run`: runs the suite as one child process against the configured
+/// server (or an embedded one), samples pg_stat_activity meanwhile and prints
+/// the run's report. Returns the suite's exit code, kExitRunProblem when it
+/// passed but exceeded its connection limit or left rows, 130/143 when
+/// interrupted by SIGINT/SIGTERM.
+int run(const RunOptions& options);
+
+/// Options of `testdb doctor`.
+struct DoctorOptions {
+    /// The URL to check instead of the configured one; empty = configured.
+    std::string url;
+    /// How many test processes are meant to share the server at once.
+    int processes = 1;
+};
+
+/// `testdb doctor`: connects, reads the server's connection budget and says
+/// how many processes of the configured pool size fit. Exit 1 when they do
+/// not fit or the server cannot be reached.
+int doctor(const DoctorOptions& options);
+
+/// Options of `testdb lint`.
+struct LintOptions {
+    /// Files and directories to scan; empty = `tests` and `examples`.
+    std::vector<std::string> paths;
+};
+
+/// `testdb lint`: flags test sources that open connections themselves, use
+/// generic slugs, or use tenants/factories without the test context.
+/// Exit 1 when anything is found.
+int lint(const LintOptions& options);
+
+}  // namespace testdb::cli

@@ -1,0 +1,342 @@
+// `testdb run -- <suite> [args]`: the single-process runner.
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <set>
+
+#include "activity_sampler.hpp"
+#include "commands.hpp"
+#include "run_report.hpp"
+#include "support.hpp"
+#include "testdb/config.hpp"
+#include "testdb/embedded_server.hpp"
+#include "testdb/errors.hpp"
+#include "testdb/run_token.hpp"
+
+extern char** environ;
+
+namespace testdb::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+volatile sig_atomic_t g_signal = 0;        // last SIGINT/SIGTERM received
+volatile sig_atomic_t g_signal_count = 0;  // how many
+volatile pid_t g_child = 0;                // the suite, once started
+
+// Forwards SIGINT/SIGTERM to the suite; the third one kills it outright.
+extern "C" void forward_signal(int sig) {
+    g_signal = sig;
+    g_signal_count = g_signal_count + 1;
+    const pid_t child = g_child;
+    if (child > 0) {
+        ::kill(child, g_signal_count >= 3 ? SIGKILL : sig);
+    }
+}
+
+// Installs forward_signal for SIGINT and SIGTERM; restores the old handlers.
+class SignalForwarding {
+public:
+    SignalForwarding() {
+        struct sigaction action {};
+        action.sa_handler = forward_signal;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(SIGINT, &action, &old_int_);
+        ::sigaction(SIGTERM, &action, &old_term_);
+    }
+    ~SignalForwarding() {
+        ::sigaction(SIGINT, &old_int_, nullptr);
+        ::sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    SignalForwarding(const SignalForwarding&) = delete;
+    SignalForwarding& operator=(const SignalForwarding&) = delete;
+
+private:
+    struct sigaction old_int_ {};
+    struct sigaction old_term_ {};
+};
+
+// A private temporary directory for the suite's report, removed at the end.
+class TempDir {
+public:
+    TempDir() {
+        const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): no setenv here
+        std::string pattern = std::string(base && *base ? base : "/tmp") + "/testdb-run-XXXXXX";
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            throw Error("Error: cannot create a temporary directory " + pattern + ": " +
+                        errno_text(errno) + ".\nFix: set TMPDIR to a writable directory.");
+        }
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+    if (ms.count() % 1000 == 0) {
+        return std::to_string(ms.count() / 1000);
+    }
+    return std::to_string(static_cast<double>(ms.count()) / 1000.0);
+}
+
+// The DATABASE_URL_TEST the suite gets: the configured one (with --limit
+// applied), or the embedded server's with the configured pool settings.
+std::string suite_url(const Config& loaded, const EmbeddedServer* server, int limit) {
+    if (server == nullptr) {
+        std::string url = setting("DATABASE_URL_TEST").value_or(loaded.libpq_url);
+        if (limit > 0) {
+            url = with_query_param(url, "connection_limit", std::to_string(limit));
+        }
+        return url;
+    }
+    std::string url = server->url();
+    url = with_query_param(url, "connection_limit",
+                           std::to_string(limit > 0 ? limit : loaded.connection_limit));
+    url = with_query_param(url, "pool_timeout", seconds_text(loaded.pool_timeout));
+    url = with_query_param(url, "connect_timeout", std::to_string(loaded.connect_timeout));
+    return with_query_param(url, "application_name", loaded.application_name);
+}
+
+// "NAME=value" strings: the environment with `overrides` replacing or adding.
+std::vector<std::string> child_environment(const std::vector<std::string>& overrides) {
+    std::set<std::string> names;
+    for (const std::string& o : overrides) {
+        names.insert(o.substr(0, o.find('=')));
+    }
+    std::vector<std::string> env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string entry(*e);
+        if (names.count(entry.substr(0, entry.find('='))) == 0) {
+            env.push_back(entry);
+        }
+    }
+    env.insert(env.end(), overrides.begin(), overrides.end());
+    return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    out.reserve(strings.size() + 1);
+    for (std::string& s : strings) {
+        out.push_back(s.data());
+    }
+    out.push_back(nullptr);
+    return out;
+}
+
+// Starts the suite; returns its pid. Throws Error naming the suite when it
+// cannot be executed (not found, not executable).
+pid_t start_suite(std::vector<std::string> command, std::vector<std::string> env) {
+    std::vector<char*> argv = pointers(command);
+    std::vector<char*> envp = pointers(env);
+    int report_pipe[2];
+    if (::pipe2(report_pipe, O_CLOEXEC) != 0) {
+        throw Error(std::string("Error: pipe2 failed: ") + errno_text(errno));
+    }
+    sigset_t block;
+    sigset_t previous;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &block, &previous);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::signal(SIGINT, SIG_DFL);
+        ::signal(SIGTERM, SIG_DFL);
+        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        ::close(report_pipe[0]);
+        ::execvpe(argv[0], argv.data(), envp.data());
+        const int error = errno;
+        [[maybe_unused]] const auto written = ::write(report_pipe[1], &error, sizeof error);
+        ::_exit(kExitCannotExec);
+    }
+    const int fork_error = errno;
+    if (pid > 0) {
+        g_child = pid;
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    ::close(report_pipe[1]);
+    if (pid < 0) {
+        ::close(report_pipe[0]);
+        throw Error(std::string("Error: cannot fork to run the suite: ") + errno_text(fork_error));
+    }
+    int exec_error = 0;
+    ssize_t got = 0;
+    while ((got = ::read(report_pipe[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
+    }
+    ::close(report_pipe[0]);
+    if (got > 0) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        g_child = 0;
+        throw Error("Error: cannot run the suite '" + command.front() +
+                    "': " + errno_text(exec_error) +
+                    ".\nFix: build it first and pass its path (e.g. ./build/tests/my_suite), "
+                    "after `--`: testdb run -- ./my_suite [args].");
+    }
+    return pid;
+}
+
+int wait_for(pid_t pid, RunOutcome& outcome) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            throw Error(std::string("Error: waitpid failed: ") + errno_text(errno));
+        }
+    }
+    g_child = 0;
+    if (WIFSIGNALED(status)) {
+        outcome.killed_by = WTERMSIG(status);
+    } else {
+        outcome.exit_status = WEXITSTATUS(status);
+    }
+    return status;
+}
+
+// Where execvp would find `program`, or "" when it would not.
+std::string find_executable(const std::string& program) {
+    if (program.find('/') != std::string::npos) {
+        return ::access(program.c_str(), X_OK) == 0 && !fs::is_directory(program) ? program : "";
+    }
+    const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): no setenv here
+    std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+    while (true) {
+        const auto colon = dirs.find(':');
+        const std::string dir(dirs.substr(0, colon));
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+        if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) {
+            return candidate;
+        }
+        if (colon == std::string_view::npos) {
+            return "";
+        }
+        dirs.remove_prefix(colon + 1);
+    }
+}
+
+void read_suite_report(const fs::path& path, RunOutcome& outcome) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        outcome.report_error =
+            "the suite wrote no report to TESTDB_REPORT (is it linked "
+            "with testdb::catch2, and did it reach the end of its run?)";
+        return;
+    }
+    try {
+        outcome.report = RunReport::read(path);
+    } catch (const std::exception& e) {
+        outcome.report_error = e.what();
+    }
+}
+
+}  // namespace
+
+int run(const RunOptions& options) {
+    if (options.command.empty() || options.command.front().empty()) {
+        print_error("run", "no suite given.\nFix: testdb run [--report FILE] -- ./my_suite [args]");
+        return kExitUsage;
+    }
+    if (find_executable(options.command.front()).empty()) {
+        print_error("run", "the suite '" + options.command.front() +
+                               "' is not an executable file (looked " +
+                               (options.command.front().find('/') == std::string::npos
+                                    ? std::string("on PATH")
+                                    : "in " + fs::current_path().string()) +
+                               ").\nFix: build it first and pass its path, e.g. testdb run -- "
+                               "./build/tests/my_suite [args].");
+        return kExitCannotExec;
+    }
+    const Config loaded = load_config();
+    const std::string& token = runToken();
+    SignalForwarding forwarding;
+
+    std::optional<EmbeddedServer> server;
+    if (loaded.source == ConfigSource::Embedded) {
+        EmbeddedServerOptions server_options;
+        server_options.cleanup_on_signal = false;  // we stop it after the suite
+        server.emplace(EmbeddedServer::start(server_options));
+        std::cerr << "testdb run: started embedded PostgreSQL at " << server->directory().string()
+                  << " in " << server->timings().total.count() << " ms" << std::endl;
+    }
+    if (g_signal != 0) {
+        std::cerr << "testdb run: interrupted before the suite started" << std::endl;
+        return 128 + g_signal;
+    }
+
+    const std::string url = suite_url(loaded, server ? &*server : nullptr, options.limit);
+    const Config effective =
+        Config::parse(url, server ? ConfigSource::Embedded : ConfigSource::Environment);
+    RunOutcome outcome;
+    outcome.command = options.command;
+    outcome.run_token = token;
+    outcome.application_name = effective.application_name + "-" + token;
+    outcome.connection_limit = effective.connection_limit;
+    outcome.server = effective.masked_url();
+    outcome.embedded = server.has_value();
+
+    TempDir temp;
+    const fs::path report_path = temp.path() / "report.json";
+    ActivitySampler sampler(effective, token);
+    try {
+        sampler.start();
+        outcome.sampled = true;
+    } catch (const std::exception& e) {
+        outcome.sampler_error = e.what();
+        std::cerr << "testdb run: cannot sample pg_stat_activity: " << e.what() << std::endl;
+    }
+    std::cerr << "testdb run: run " << token << " against " << outcome.server
+              << " (connection_limit " << outcome.connection_limit << ")" << std::endl;
+
+    const auto started = std::chrono::steady_clock::now();
+    pid_t pid = 0;
+    try {
+        pid =
+            start_suite(options.command,
+                        child_environment({"DATABASE_URL_TEST=" + url, "TESTDB_RUN_TOKEN=" + token,
+                                           "TESTDB_REPORT=" + report_path.string()}));
+    } catch (const Error& e) {
+        print_error("run", e.what());
+        return kExitCannotExec;  // the server (if any) stops with `server`
+    }
+    wait_for(pid, outcome);
+    outcome.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    outcome.interrupted_by = g_signal;
+    sampler.stop();
+    outcome.activity = sampler.result();
+    read_suite_report(report_path, outcome);
+
+    if (server) {
+        try {
+            server->stop();
+        } catch (const std::exception& e) {
+            std::cerr << "testdb run: stopping the embedded server failed: " << e.what()
+                      << std::endl;
+        }
+    }
+    const RunVerdict verdict = judge(outcome);
+    print_summary(std::cout, outcome, verdict);
+    if (!options.report.empty()) {
+        write_combined_report(options.report, outcome, verdict);
+        std::cout << "testdb run: wrote " << options.report << std::endl;
+    }
+    return verdict.exit_code;
+}
+
+}  // namespace testdb::cli

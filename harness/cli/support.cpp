@@ -1,0 +1,186 @@
+#include "support.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <system_error>
+#include <vector>
+
+#include <libpq-fe.h>
+
+#include "testdb/errors.hpp"
+
+namespace testdb::cli {
+namespace {
+
+bool unreserved(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+std::string percent_encode(std::string_view text) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (unreserved(c)) {
+            out += ch;
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
+// The password libpq would use for `url`, or "" (PQconninfoParse decodes
+// percent-escapes and understands both URIs and key=value strings).
+std::string password_of(const std::string& url) {
+    if (url.empty()) {
+        return {};
+    }
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+    if (error != nullptr) {
+        PQfreemem(error);
+    }
+    std::string password;
+    for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+        if (o->val != nullptr && std::string_view(o->keyword) == "password") {
+            password = o->val;
+        }
+    }
+    PQconninfoFree(options);
+    return password;
+}
+
+void replace_all(std::string& text, const std::string& needle, std::string_view with) {
+    if (needle.empty()) {
+        return;
+    }
+    for (auto at = text.find(needle); at != std::string::npos;
+         at = text.find(needle, at + with.size())) {
+        text.replace(at, needle.size(), with);
+    }
+}
+
+}  // namespace
+
+std::string shell_quote(std::string_view text) {
+    std::string out = "'";
+    for (const char c : text) {
+        if (c == '\'') {
+            out += "'\\''";
+        } else {
+            out += c;
+        }
+    }
+    return out + "'";
+}
+
+std::string with_query_param(std::string_view url, std::string_view key, std::string_view value) {
+    const auto question = url.find('?');
+    std::string base(url.substr(0, question));
+    std::vector<std::string> kept;
+    if (question != std::string_view::npos) {
+        std::string_view query = url.substr(question + 1);
+        while (!query.empty()) {
+            const auto amp = query.find('&');
+            const std::string_view item = query.substr(0, amp);
+            const std::string_view name = item.substr(0, item.find('='));
+            if (!item.empty() && name != key) {
+                kept.emplace_back(item);
+            }
+            query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        }
+    }
+    kept.push_back(std::string(key) + "=" + percent_encode(value));
+    std::string out = base + "?";
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        out += (i ? "&" : "") + kept[i];
+    }
+    return out;
+}
+
+std::string redact(std::string_view text, const Config& config) {
+    std::string out(text);
+    const std::string password = password_of(config.libpq_url);
+    replace_all(out, password, "****");
+    replace_all(out, percent_encode(password), "****");
+    return out;
+}
+
+std::string describe_source(const Config& config) {
+    switch (config.source) {
+        case ConfigSource::Environment:
+            return "DATABASE_URL_TEST (environment)";
+        case ConfigSource::DotEnvFile:
+            return "DATABASE_URL_TEST in " + config.source_file.string();
+        case ConfigSource::Embedded:
+            return "nothing configured (embedded server)";
+        case ConfigSource::Explicit:
+            break;
+    }
+    return "--url";
+}
+
+std::unique_ptr<pqxx::connection> open_connection(const Config& config, std::string_view tag) {
+    try {
+        return std::make_unique<pqxx::connection>(config.connection_string(tag));
+    } catch (const std::exception& e) {
+        std::string reason = redact(e.what(), config);
+        while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
+            reason.pop_back();
+        }
+        throw ServerUnavailable(
+            "ServerUnavailable: cannot connect to " + config.endpoint() + " (" +
+            config.masked_url() + ", from " + describe_source(config) + "): " + reason +
+            "\nFix: check that PostgreSQL runs there and accepts this user and database "
+            "(pg_isready -h " +
+            (config.host.empty() ? "localhost" : config.host) + " -p " +
+            (config.port.empty() ? "5432" : config.port) + ")" +
+            (config.source == ConfigSource::Environment || config.source == ConfigSource::DotEnvFile
+                 ? ", or unset DATABASE_URL_TEST to use the embedded server."
+                 : "."));
+    }
+}
+
+std::string errno_text(int error) {
+    return std::error_code(error, std::generic_category()).message();
+}
+
+std::string signal_text(int signal_number) {
+    switch (signal_number) {
+        case SIGINT:
+            return "SIGINT (interrupt)";
+        case SIGTERM:
+            return "SIGTERM (terminate)";
+        case SIGKILL:
+            return "SIGKILL (killed)";
+        case SIGSEGV:
+            return "SIGSEGV (segmentation fault)";
+        case SIGABRT:
+            return "SIGABRT (aborted)";
+        case SIGBUS:
+            return "SIGBUS (bus error)";
+        case SIGFPE:
+            return "SIGFPE (arithmetic exception)";
+        case SIGILL:
+            return "SIGILL (illegal instruction)";
+        case SIGHUP:
+            return "SIGHUP (hangup)";
+        case SIGPIPE:
+            return "SIGPIPE (broken pipe)";
+        case SIGQUIT:
+            return "SIGQUIT (quit)";
+        default:
+            break;
+    }
+    return "signal " + std::to_string(signal_number);
+}
+
+void print_error(std::string_view command, std::string_view message) {
+    std::cerr << "testdb " << command << ": " << message << std::endl;
+}
+
+}  // namespace testdb::cli

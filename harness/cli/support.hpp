@@ -1,0 +1,45 @@
+/// @file support.hpp
+/// @brief Small helpers shared by the `testdb` subcommands: quoting, URL
+/// query parameters, password redaction and opening one diagnostic connection.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <pqxx/connection>
+
+#include "testdb/config.hpp"
+
+namespace testdb::cli {
+
+/// `text` quoted for a POSIX shell: single quotes, embedded ones escaped.
+std::string shell_quote(std::string_view text);
+
+/// `url` with the query parameter `key` set to `value` (replacing every
+/// existing occurrence). `value` is percent-encoded.
+std::string with_query_param(std::string_view url, std::string_view key, std::string_view value);
+
+/// `text` with the password of `config` (as written and percent-encoded)
+/// replaced by "****": for echoing server and libpq error messages.
+std::string redact(std::string_view text, const Config& config);
+
+/// Where `config` came from, for messages: "DATABASE_URL_TEST (environment)",
+/// "DATABASE_URL_TEST in /repo/.env.test", "--url", "nothing configured".
+std::string describe_source(const Config& config);
+
+/// Opens one connection for the tool itself, with application_name
+/// `<application_name>-<tag>`. Throws ServerUnavailable naming the endpoint
+/// and the masked URL (never the password) and saying what to check.
+std::unique_ptr<pqxx::connection> open_connection(const Config& config, std::string_view tag);
+
+/// The text of an errno value (thread-safe, unlike strerror).
+std::string errno_text(int error);
+
+/// "SIGINT (interrupt)" for a signal number (thread-safe, unlike strsignal).
+std::string signal_text(int signal_number);
+
+/// Prints `testdb <command>: <message>` to stderr.
+void print_error(std::string_view command, std::string_view message);
+
+}  // namespace testdb::cli

@@ -1,0 +1,53 @@
+# Helpers shared by the `testdb` CLI tests (sourced by the *_test.sh scripts).
+set -u
+
+FAILURES=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    FAILURES=$((FAILURES + 1))
+}
+
+# run_tool NAME ARGS...: runs ARGS, keeping stdout in $OUT, stderr in $ERR,
+# both in $ALL and the exit code in $RC.
+run_tool() {
+    local name=$1
+    shift
+    local out_file err_file
+    out_file=$(mktemp) err_file=$(mktemp)
+    "$@" >"$out_file" 2>"$err_file"
+    RC=$?
+    OUT=$(cat "$out_file")
+    ERR=$(cat "$err_file")
+    ALL="$OUT
+$ERR"
+    rm -f "$out_file" "$err_file"
+    echo "--- $name: exit $RC: $*"
+    echo "$ALL" | sed 's/^/    /'
+}
+
+expect_rc() {  # expect_rc WANT WHAT
+    [ "$RC" -eq "$1" ] || fail "$2: exit code $RC, expected $1"
+}
+
+expect_contains() {  # expect_contains TEXT NEEDLE WHAT
+    case "$1" in
+        *"$2"*) ;;
+        *) fail "$3: output lacks '$2'" ;;
+    esac
+}
+
+expect_lacks() {  # expect_lacks TEXT NEEDLE WHAT
+    case "$1" in
+        *"$2"*) fail "$3: output contains '$2'" ;;
+        *) ;;
+    esac
+}
+
+finish() {
+    if [ "$FAILURES" -ne 0 ]; then
+        echo "$FAILURES check(s) failed" >&2
+        exit 1
+    fi
+    echo "all checks passed"
+}

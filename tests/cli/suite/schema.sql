@@ -1,0 +1,12 @@
+-- Schema of the `testdb run` test suite: a tenant table and one table
+-- that belongs to tenants.
+CREATE TABLE IF NOT EXISTS tenants (
+    id bigserial PRIMARY KEY,
+    slug text NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS widgets (
+    id bigserial PRIMARY KEY,
+    tenant_id bigint NOT NULL REFERENCES tenants (id),
+    slug text NOT NULL,
+    UNIQUE (tenant_id, slug)
+);
