@@ -177,6 +177,16 @@ void read_libpq_fields(Config& config, const std::string& where, std::string_vie
     }
     for (auto* o = options; o->keyword != nullptr; ++o) {
         const std::string_view key = o->keyword;
+        // A port that is no number never connects, and is usually part of a
+        // password holding an unencoded '/' (u:sec/ret@h reads as host "u",
+        // port "sec"): say so without quoting it.
+        if (key == "port" && o->val != nullptr &&
+            std::string_view(o->val).find_first_not_of("0123456789,") != std::string_view::npos) {
+            PQconninfoFree(options);
+            throw ConfigError(where + ": the port in " + mask_password(original) +
+                              " is not a number. If the password contains '/', '?', '@' or '#', "
+                              "percent-encode them (%2F, %3F, %40, %23).");
+        }
         if (key == "host") config.host = first_of_list(o->val);
         if (key == "port") config.port = first_of_list(o->val);
         if (key == "dbname" && o->val != nullptr) config.dbname = o->val;
@@ -197,7 +207,12 @@ ParsedUrl parse_url_unredacted(std::string_view url, ConfigSource source,
                           "postgresql://user@host:port/dbname?param=value (a password goes after the user, user:secret@) "
                           "(unset it to use testdb's embedded server).");
     }
-    const size_t question = trimmed.find('?');
+    // libpq's user info runs to the first '@' before the path, and a '?' in
+    // it belongs to the password ("u:pa?ss@h"): the query starts after it.
+    const size_t authority = trimmed.find("://") + 3;
+    const size_t user_info_end = trimmed.find('@', authority);
+    const size_t question = trimmed.find(
+        '?', user_info_end < trimmed.find('/', authority) ? user_info_end : authority);
     std::string kept(trimmed.substr(0, question));
     std::string separator = "?";
     if (question != std::string_view::npos) {

@@ -131,7 +131,8 @@ std::map<std::string, std::string> parse_dotenv(std::string_view text, std::stri
         if (eq == std::string_view::npos) bad_line(origin, line_no, line, "missing '='");
         const std::string_view key = trim(body.substr(0, eq));
         if (!valid_key(key)) {
-            bad_line(origin, line_no, line, "invalid name '" + std::string(key) + "'");
+            // The "name" may be a whole URL that lacks its key: mask it too.
+            bad_line(origin, line_no, line, "invalid name '" + mask_password(key) + "'");
         }
         values[std::string(key)] = parse_value(body.substr(eq + 1), origin, line_no, line);
         if (end == text.size()) break;

@@ -40,7 +40,7 @@ Factory& Factory::slugColumn(std::string column) {
 }
 
 Factory& Factory::column(std::string name, std::string value) {
-    return this->column(std::move(name), [value](const RowSeed&) -> std::optional<std::string> {
+    return this->column(std::move(name), [value = std::move(value)](const RowSeed&) -> std::optional<std::string> {
         return value;
     });
 }

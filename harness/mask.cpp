@@ -24,23 +24,43 @@ bool is_unreserved(unsigned char c) {
     return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-// The span [begin, end) of the password in a URI's user info, if any.
-// libpq ends the user info at the first '@' before the path; a password that
-// itself holds an unencoded '@' or '/' would end it earlier, so we take the
-// last '@' before the query to be conservative: over-masking is harmless.
-std::optional<std::pair<size_t, size_t>> uri_password_span(std::string_view url) {
-    const size_t scheme = url.find("://");
-    if (scheme == std::string_view::npos) return std::nullopt;
+// Where the password in the user info of the URI whose "://" is at `scheme`
+// can be: it starts after the first ':' and ends at an '@'. libpq ends the
+// user info at the first '@' before the path, and a '?' does not end it
+// (postgresql://u:pa?ss@h/db has the password "pa?ss"); a password that
+// itself holds an unencoded '@' or '/' would end it earlier, so the last '@'
+// before the query is a possible end too. Masking takes the widest span
+// (over-masking is harmless); redaction looks for each reading on its own,
+// since libpq's messages quote its own reading.
+struct UriPassword {
+    size_t begin = 0;
+    std::vector<size_t> ends;  // one per reading, each > begin - 1
+};
+
+std::optional<UriPassword> uri_password(std::string_view url, size_t scheme) {
     const size_t start = scheme + 3;
-    const size_t query = url.find('?', start);
-    const std::string_view head = url.substr(start, query == std::string_view::npos
-                                                        ? std::string_view::npos
-                                                        : query - start);
-    const size_t at = head.rfind('@');
-    if (at == std::string_view::npos) return std::nullopt;
-    const size_t colon = head.find(':');
-    if (colon == std::string_view::npos || colon > at) return std::nullopt;
-    return std::make_pair(start + colon + 1, start + at);
+    const std::string_view rest = url.substr(start);
+    const size_t colon = rest.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    UriPassword found;
+    found.begin = start + colon + 1;
+    const size_t libpq_at = rest.find('@');
+    if (libpq_at != std::string_view::npos && libpq_at < rest.find('/') && colon < libpq_at) {
+        found.ends.push_back(start + libpq_at);
+    }
+    const size_t wide_at = rest.substr(0, rest.find('?')).rfind('@');
+    if (wide_at != std::string_view::npos && colon < wide_at) {
+        found.ends.push_back(start + wide_at);
+    }
+    if (found.ends.empty()) return std::nullopt;
+    return found;
+}
+
+// The widest span [begin, end) of that password, for masking.
+std::optional<std::pair<size_t, size_t>> uri_password_span(std::string_view url, size_t scheme) {
+    const auto found = uri_password(url, scheme);
+    if (!found) return std::nullopt;
+    return std::make_pair(found->begin, *std::max_element(found->ends.begin(), found->ends.end()));
 }
 
 // Keys whose values are secrets, in URI queries and key=value strings.
@@ -55,28 +75,47 @@ std::optional<size_t> secret_value_start(std::string_view text, size_t pos,
         const unsigned char before = static_cast<unsigned char>(text[pos - 1]);
         if (std::isalnum(before) != 0 || before == '_') return std::nullopt;
     }
+    // libpq allows any whitespace around '=' ("password =\tsecret").
+    const auto space = [&](size_t at) {
+        return at < text.size() && std::isspace(static_cast<unsigned char>(text[at])) != 0;
+    };
     size_t p = pos + key.size();
-    while (p < text.size() && text[p] == ' ') ++p;
+    while (space(p)) ++p;
     if (p >= text.size() || text[p] != '=') return std::nullopt;
     ++p;
-    while (p < text.size() && text[p] == ' ') ++p;
+    while (space(p)) ++p;
     return p;
 }
 
+// Whether position `p` lies in a URI's query string ("...://...?k=v&k=v"
+// with no whitespace since the '?'), where '&' separates parameters. In a
+// libpq key=value string only whitespace ends a value: "password=a&b" there
+// is the password "a&b".
+bool in_uri_query(std::string_view text, size_t p) {
+    const size_t question = text.rfind('?', p);
+    if (question == std::string_view::npos || text.rfind("://", question) == std::string_view::npos) {
+        return false;
+    }
+    const std::string_view between = text.substr(question, p - question);
+    return between.find_first_of(" \t\r\n\v\f") == std::string_view::npos;
+}
+
 // End of a secret value starting at `p`: a quoted conninfo value runs to its
-// closing quote, anything else to the next '&', whitespace or end.
+// closing quote; anything else to whitespace or the end, and in a URI query
+// also to the next '&'. A backslash escapes the next character, as in libpq.
 size_t secret_value_end(std::string_view text, size_t p) {
     if (p < text.size() && text[p] == '\'') {
         size_t q = p + 1;
         while (q < text.size() && text[q] != '\'') q += (text[q] == '\\') ? 2 : 1;
         return std::min(q + 1, text.size());
     }
+    const bool query = in_uri_query(text, p);
     size_t q = p;
-    while (q < text.size() && text[q] != '&' && text[q] != ' ' && text[q] != '\t' &&
-           text[q] != '\n') {
-        ++q;
+    while (q < text.size() && !(query && text[q] == '&') &&
+           std::isspace(static_cast<unsigned char>(text[q])) == 0) {
+        q += (text[q] == '\\') ? 2 : 1;
     }
-    return q;
+    return std::min(q, text.size());
 }
 
 void add_candidate(std::vector<std::string>& out, std::string_view raw) {
@@ -127,8 +166,13 @@ std::string percent_encode(std::string_view text) {
 
 std::vector<std::string> password_candidates(std::string_view text) {
     std::vector<std::string> out;
-    if (auto span = uri_password_span(text)) {
-        add_candidate(out, text.substr(span->first, span->second - span->first));
+    for (size_t scheme = text.find("://"); scheme != std::string_view::npos;
+         scheme = text.find("://", scheme + 3)) {
+        if (auto found = uri_password(text, scheme)) {
+            for (const size_t end : found->ends) {
+                add_candidate(out, text.substr(found->begin, end - found->begin));
+            }
+        }
     }
     for (size_t pos = 0; pos < text.size(); ++pos) {
         for (const auto key : kSecretKeys) {
@@ -158,20 +202,39 @@ std::string redact(std::string_view text, std::vector<std::string> secrets) {
 }  // namespace detail
 
 std::string mask_password(std::string_view url_or_conninfo) {
-    std::string out(url_or_conninfo);
-    if (auto span = detail::uri_password_span(out)) {
-        out.replace(span->first, span->second - span->first, detail::kMask);
+    const std::string_view text = url_or_conninfo;
+    // Every reading that finds a secret in the original text adds its span:
+    // each URI's user info (a message may quote several URIs) and each
+    // password=/sslpassword= value. Masking the union means one reading can
+    // never hide a secret from another (masking a URI password first used to
+    // erase a "password=" key written inside it, leaving its value readable).
+    std::vector<std::pair<size_t, size_t>> spans;
+    for (size_t scheme = text.find("://"); scheme != std::string_view::npos;
+         scheme = text.find("://", scheme + 3)) {
+        if (auto span = detail::uri_password_span(text, scheme)) spans.push_back(*span);
     }
-    for (size_t pos = 0; pos < out.size(); ++pos) {
+    for (size_t pos = 0; pos < text.size(); ++pos) {
         for (const auto key : detail::kSecretKeys) {
-            if (auto start = detail::secret_value_start(out, pos, key)) {
-                const size_t end = detail::secret_value_end(out, *start);
-                if (out.compare(*start, end - *start, detail::kMask) != 0) {
-                    out.replace(*start, end - *start, detail::kMask);
-                }
+            if (auto start = detail::secret_value_start(text, pos, key)) {
+                spans.emplace_back(*start, detail::secret_value_end(text, *start));
             }
         }
     }
+    std::sort(spans.begin(), spans.end());
+    std::string out;
+    size_t copied = 0;  // text before this is in `out` (or masked)
+    for (size_t i = 0; i < spans.size();) {
+        size_t begin = spans[i].first;
+        size_t end = spans[i].second;
+        for (++i; i < spans.size() && spans[i].first <= end; ++i) {
+            end = std::max(end, spans[i].second);
+        }
+        begin = std::max(begin, copied);
+        out.append(text.substr(copied, begin - copied));
+        out.append(detail::kMask);
+        copied = std::max(end, begin);
+    }
+    out.append(text.substr(std::min(copied, text.size())));
     return out;
 }
 

@@ -1,7 +1,9 @@
 #include "testdb/report.hpp"
 
+#include <cstdint>
 #include <fstream>
 #include <iomanip>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +14,52 @@ namespace testdb {
 
 using nlohmann::json;
 
+namespace {
+
+// A value of the right JSON type but unusable (a count that is not a whole
+// number in range, a negative or enormous duration). nlohmann's get<int>()
+// would convert 1e300 or -1.5 with a static_cast, which is undefined
+// behaviour for out-of-range floating values: check first, then convert.
+struct BadValue : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+template <typename Int>
+Int whole_number(const json& j, const char* key) {
+    const json& v = j.at(key);
+    constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<Int>::max());
+    std::uint64_t n = 0;
+    bool whole = false;
+    if (v.is_number_unsigned()) {
+        n = v.get<std::uint64_t>();
+        whole = true;
+    } else if (v.is_number_integer() && v.get<std::int64_t>() >= 0) {
+        n = static_cast<std::uint64_t>(v.get<std::int64_t>());
+        whole = true;
+    }
+    if (!whole || n > kMax) {
+        throw BadValue(std::string("\"") + key + "\" must be a whole number from 0 to " +
+                       std::to_string(kMax) + ", not " + v.dump());
+    }
+    return static_cast<Int>(n);
+}
+
+// Seconds or milliseconds: a number from 0 up to what nanoseconds can hold.
+double duration_value(const json& j, const char* key, double max) {
+    const json& v = j.at(key);
+    const double d = v.is_number() ? v.get<double>() : -1.0;
+    if (!v.is_number() || !(d >= 0.0 && d <= max)) {
+        throw BadValue(std::string("\"") + key + "\" must be a number from 0 to " +
+                       std::to_string(max) + ", not " + v.dump());
+    }
+    return d;
+}
+
+constexpr double kMaxMs = 9.0e12;       // nanoseconds fit in 64 bits up to ~9.2e12 ms
+constexpr double kMaxSeconds = 9.0e9;
+
+}  // namespace
+
 void to_json(json& j, const TestRecord& t) {
     j = json{{"name", t.name}, {"file", t.file}, {"passed", t.passed}, {"seconds", t.seconds}};
 }
@@ -19,7 +67,7 @@ void from_json(const json& j, TestRecord& t) {
     j.at("name").get_to(t.name);
     j.at("file").get_to(t.file);
     j.at("passed").get_to(t.passed);
-    j.at("seconds").get_to(t.seconds);
+    t.seconds = duration_value(j, "seconds", kMaxSeconds);
 }
 void to_json(json& j, const FileRecord& f) {
     j = json{{"file", f.file}, {"slug", f.slug}, {"tests", f.tests}, {"failed", f.failed},
@@ -28,14 +76,14 @@ void to_json(json& j, const FileRecord& f) {
 void from_json(const json& j, FileRecord& f) {
     j.at("file").get_to(f.file);
     j.at("slug").get_to(f.slug);
-    j.at("tests").get_to(f.tests);
-    j.at("failed").get_to(f.failed);
-    j.at("seconds").get_to(f.seconds);
+    f.tests = whole_number<int>(j, "tests");
+    f.failed = whole_number<int>(j, "failed");
+    f.seconds = duration_value(j, "seconds", kMaxSeconds);
 }
 void to_json(json& j, const LeftoverRecord& l) { j = json{{"table", l.table}, {"rows", l.rows}}; }
 void from_json(const json& j, LeftoverRecord& l) {
     j.at("table").get_to(l.table);
-    j.at("rows").get_to(l.rows);
+    l.rows = whole_number<long long>(j, "rows");
 }
 
 namespace {
@@ -56,16 +104,16 @@ json pool_json(const PoolStats& s) {
 
 PoolStats pool_from_json(const json& j) {
     PoolStats s;
-    j.at("acquires").get_to(s.acquires);
-    j.at("waits").get_to(s.waits);
-    s.total_wait = from_ms(j.at("total_wait_ms").get<double>());
-    s.max_wait = from_ms(j.at("max_wait_ms").get<double>());
-    j.at("timeouts").get_to(s.timeouts);
-    j.at("deadlocks").get_to(s.deadlocks);
-    j.at("peak_in_use").get_to(s.peak_in_use);
-    j.at("opened").get_to(s.opened);
-    j.at("replaced").get_to(s.replaced);
-    j.at("rolled_back").get_to(s.rolled_back);
+    s.acquires = whole_number<std::uint64_t>(j, "acquires");
+    s.waits = whole_number<std::uint64_t>(j, "waits");
+    s.total_wait = from_ms(duration_value(j, "total_wait_ms", kMaxMs));
+    s.max_wait = from_ms(duration_value(j, "max_wait_ms", kMaxMs));
+    s.timeouts = whole_number<std::uint64_t>(j, "timeouts");
+    s.deadlocks = whole_number<std::uint64_t>(j, "deadlocks");
+    s.peak_in_use = whole_number<int>(j, "peak_in_use");
+    s.opened = whole_number<std::uint64_t>(j, "opened");
+    s.replaced = whole_number<std::uint64_t>(j, "replaced");
+    s.rolled_back = whole_number<std::uint64_t>(j, "rolled_back");
     return s;
 }
 
@@ -91,13 +139,13 @@ RunReport RunReport::from_json(const std::string& text, const std::string& origi
     try {
         const json j = json::parse(text);
         RunReport r;
-        j.at("format").get_to(r.format);
+        r.format = whole_number<int>(j, "format");
         j.at("run_token").get_to(r.run_token);
         j.at("application_name").get_to(r.application_name);
-        j.at("connection_limit").get_to(r.connection_limit);
-        j.at("tests").at("total").get_to(r.tests_total);
-        j.at("tests").at("failed").get_to(r.tests_failed);
-        j.at("seconds").get_to(r.seconds);
+        r.connection_limit = whole_number<int>(j, "connection_limit");
+        r.tests_total = whole_number<int>(j.at("tests"), "total");
+        r.tests_failed = whole_number<int>(j.at("tests"), "failed");
+        r.seconds = duration_value(j, "seconds", kMaxSeconds);
         r.pool = pool_from_json(j.at("pool"));
         j.at("files").get_to(r.files);
         j.at("slowest").get_to(r.slowest);
@@ -105,7 +153,7 @@ RunReport RunReport::from_json(const std::string& text, const std::string& origi
         j.at("leaks").get_to(r.leaks);
         j.at("stale_swept").get_to(r.stale_swept);
         return r;
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {  // json::exception or BadValue
         throw Error("Error: the testdb report " + origin + " is not valid: " + e.what() +
                     "\nFix: point at a file written through TESTDB_REPORT by a testdb suite.");
     }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include <pqxx/except>
 #include <pqxx/nontransaction>
 #include <pqxx/result>
 
@@ -76,7 +77,7 @@ void Tenant::forget() const {
     id_.clear();
 }
 
-Tenants::Tenants(std::string file_slug, std::string run_token)
+Tenants::Tenants(const std::string& file_slug, const std::string& run_token)
     : tenantA('a', file_slug, run_token), tenantB('b', file_slug, run_token) {}
 
 void Tenants::cleanupTenants() {
@@ -90,7 +91,20 @@ void Tenants::cleanupTenants() {
             sql = detail::delete_sql(conn, detail::tenant_slug_predicate(conn, slugs()));
             pqxx::nontransaction tx(conn);
             detail::count_statement();
-            tx.exec(sql);
+            // A lease kept past its test inside an open transaction may hold
+            // locks on these rows; unbounded, the DELETE would wait for it
+            // forever and hang the run. SET LOCAL bounds only this implicit
+            // transaction (one round trip, safe behind a transaction pooler).
+            try {
+                tx.exec("SET LOCAL lock_timeout = '10s';\n" + sql);
+            } catch (const pqxx::sql_error& e) {
+                if (e.sqlstate() != "55P03") throw;
+                throw LeakError("LeakError: cleanup of tenants " + tenantA.slug() + "/" +
+                                tenantB.slug() + " waited 10 s for a lock another transaction "
+                                "holds on their rows (" + e.what() + ").\nFix: end every "
+                                "transaction before its test ends; a Lease kept past its test "
+                                "inside a transaction keeps its locks.");
+            }
         },
         "testdb: cleanupTenants");
     tenantA.forget();

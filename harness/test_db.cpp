@@ -22,6 +22,12 @@ Config embedded_config(const Config& chosen, const EmbeddedServer& server) {
 
 TestDb::TestDb() : config_(load_config()), run_token_(runToken()) {
     if (config_.source == ConfigSource::Embedded) {
+        // Servers of runs that crashed (SIGKILL, abort) are still running:
+        // stop them before adding another.
+        for (const auto& orphan : EmbeddedServer::sweep_orphans(EmbeddedServerOptions{}.base_dir)) {
+            detail::log().warn("stopped and removed {}, the embedded server of a crashed run",
+                               orphan.string());
+        }
         server_.emplace(EmbeddedServer::start());
         config_ = embedded_config(config_, *server_);
         const auto timings = server_->timings();

@@ -1,9 +1,74 @@
 #!/usr/bin/env bash
 # Quick start, step 2: install what is missing, build, and run every test
-# (unit, integration, examples, benchmark smoke runs) through ctest.
+# through ctest (unit, integration, examples in every isolation tier, the
+# tool, the fault matrix, benchmark smoke runs), then the checks CI adds:
+# clang-tidy over harness/, the suites under AddressSanitizer +
+# UndefinedBehaviorSanitizer, the pool and race tests under ThreadSanitizer,
+# and a short fuzzing run of every input parser.
+#
+#   bash scripts/test.sh            everything (what CI runs)
+#   bash scripts/test.sh --fast     ctest only, no tidy/sanitizer/fuzz stages
 source "$(dirname "$0")/common.sh"
-install_missing
+
+FAST=0
+for arg in "$@"; do
+  case "$arg" in
+    --fast) FAST=1 ;;
+    *) echo "scripts/test.sh: unknown option '$arg' (use --fast or nothing)" >&2; exit 2 ;;
+  esac
+done
+
+started=$SECONDS
+stage() { say "$* (at $((SECONDS - started)) s)"; }
+
+if [ "$FAST" -eq 1 ]; then install_missing; else install_missing clang-tidy; fi
 configure_and_build
-say "all tests (ctest)"
-cd "$TESTDB_BUILD_DIR"
-ctest --output-on-failure -j "$JOBS"
+
+stage "all tests (ctest)"
+(cd "$TESTDB_BUILD_DIR" && ctest --output-on-failure -j "$JOBS")
+
+if [ "$FAST" -eq 1 ]; then
+  say "done in $((SECONDS - started)) s (--fast: tidy, sanitizers and fuzzing skipped)"
+  exit 0
+fi
+
+stage "clang-tidy over harness/"
+mapfile -t sources < <(cd "$TESTDB_ROOT" && ls harness/*.cpp harness/detail/*.cpp harness/catch2/*.cpp harness/cli/*.cpp)
+(cd "$TESTDB_ROOT" && printf '%s\n' "${sources[@]}" |
+   xargs -P "$JOBS" -n 4 clang-tidy -p "$TESTDB_BUILD_DIR" --quiet 2>/dev/null) | tee "$TESTDB_BUILD_DIR/clang-tidy.log"
+if grep -qE '(warning|error):' "$TESTDB_BUILD_DIR/clang-tidy.log"; then
+  echo "clang-tidy found the problems above (config: .clang-tidy)" >&2
+  exit 1
+fi
+
+# One sanitizer build: a separate build tree, the targets the stage needs.
+sanitized_build() {
+  local dir="$1" sanitizers="$2"; shift 2
+  cmake -S "$TESTDB_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DTESTDB_WARNINGS_AS_ERRORS=ON \
+        -DTESTDB_SANITIZE="$sanitizers" -DTESTDB_BUILD_BENCH=OFF >/dev/null
+  cmake --build "$dir" -j "$JOBS" --target "$@"
+}
+
+stage "AddressSanitizer + UndefinedBehaviorSanitizer: unit, integration, example suites"
+ASAN_DIR="$TESTDB_ROOT/build-asan"
+sanitized_build "$ASAN_DIR" address,undefined testdb_unit_tests testdb_integration_tests booking_it harness_good_suite readme_example
+# Leak checks stay on; libpq's and OpenSSL's one-time allocations are not ours.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+(cd "$ASAN_DIR" && ctest --output-on-failure -L 'unit|integration' -E '^(cli|lint|fault)')
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+stage "ThreadSanitizer: pool and race tests"
+TSAN_DIR="$TESTDB_ROOT/build-tsan"
+sanitized_build "$TSAN_DIR" thread testdb_integration_tests booking_it
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+"$TSAN_DIR/tests/testdb_integration_tests" "[pool]"
+"$TSAN_DIR/examples/booking/tests/booking_it" "[race]"
+unset TSAN_OPTIONS
+
+if [ -x "$TESTDB_ROOT/scripts/fuzz.sh" ]; then
+  stage "fuzzing every input parser (20 s each)"
+  bash "$TESTDB_ROOT/scripts/fuzz.sh" 20
+fi
+
+say "all stages passed in $((SECONDS - started)) s"

@@ -90,6 +90,7 @@ public:
             applySchemaOnce(suite.schema_file);
         }
         std::vector<std::string> slugs;
+        slugs.reserve(files.size());
         for (const std::string& file : files) {
             slugs.push_back(contexts::forFile(file).fileSlug());
         }
@@ -268,8 +269,12 @@ private:
                   << list << "\n  inspect: psql '" << db.config().masked_url()
                   << "' -c \"SELECT * FROM " << tenantTable().table << " WHERE "
                   << tenantTable().slug << " IN (" << list << ")\"\n"
-                  << "  (the next testdb run removes them"
-                  << (db.embedded_server() ? " and the embedded server" : "") << ")" << std::endl;
+                  << "  (the next testdb run removes the rows";
+        if (const EmbeddedServer* server = db.embedded_server()) {
+            std::cout << "; stop the kept server with: testdb down --server "
+                      << server->directory().string();
+        }
+        std::cout << ")" << std::endl;
     }
 
     int depth_ = 0;

@@ -66,6 +66,10 @@ int main(int argc, char** argv) {
     CLI::App* down = app.add_subcommand(
         "down", "Stop the server `testdb up` started and remove its files. Safe when none is up.");
     add_up_down_options(*down, down_options, false);
+    down->add_option("--server", down_options.server,
+                     "stop the server in this directory instead (one kept by "
+                     "TESTDB_KEEP_FAILED=1; the run prints its directory)")
+        ->type_name("DIR");
 
     RunOptions run_options;
     CLI::App* run = app.add_subcommand(

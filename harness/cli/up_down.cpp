@@ -226,8 +226,17 @@ int up(const UpOptions& options) {
 }
 
 int down(const UpOptions& options) {
-    const fs::path file = state_file(options);
     std::error_code ec;
+    if (!options.server.empty()) {
+        if (EmbeddedServer::stop_detached(options.server)) {
+            std::cout << "testdb down: stopped the server in " << options.server.string()
+                      << " and removed it" << std::endl;
+        } else {
+            std::cout << "testdb down: nothing at " << options.server.string() << std::endl;
+        }
+        return kExitOk;
+    }
+    const fs::path file = state_file(options);
     if (!fs::exists(file, ec)) {
         std::cout << "testdb down: nothing is up (no " << file.string() << ")" << std::endl;
         return kExitOk;

@@ -72,7 +72,7 @@ private:
 class Tenants {
 public:
     /// Tenants of the file with slug `file_slug` in run `run_token`.
-    Tenants(std::string file_slug, std::string run_token);
+    Tenants(const std::string& file_slug, const std::string& run_token);
 
     Tenant tenantA;  ///< first tenant of the file
     Tenant tenantB;  ///< second tenant, for isolation checks
