@@ -54,9 +54,10 @@ ASAN_DIR="$TESTDB_ROOT/build-asan"
 sanitized_build "$ASAN_DIR" address,undefined testdb_unit_tests testdb_integration_tests booking_it harness_good_suite readme_example
 # Leak checks stay on; libpq's and OpenSSL's one-time allocations are not ours.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export LSAN_OPTIONS="suppressions=$TESTDB_ROOT/.ci/lsan.supp"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 (cd "$ASAN_DIR" && ctest --output-on-failure -L 'unit|integration' -E '^(cli|lint|fault)')
-unset ASAN_OPTIONS UBSAN_OPTIONS
+unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 stage "ThreadSanitizer: pool and race tests"
 TSAN_DIR="$TESTDB_ROOT/build-tsan"
