@@ -90,7 +90,9 @@ namespace {
 
 double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
 std::chrono::nanoseconds from_ms(double v) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+    // Nearest, not truncated: 0.518446 ms must read back as 518446 ns (the
+    // double is 518445.99999...), or every write and read loses a nanosecond.
+    return std::chrono::round<std::chrono::nanoseconds>(
         std::chrono::duration<double, std::milli>(v));
 }
 

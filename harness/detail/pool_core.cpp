@@ -13,6 +13,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long after its release a connection is handed out again without the
+// liveness poll: a server restart takes far longer than this.
+constexpr std::chrono::milliseconds kTrustRecentlyReleased{50};
+
 std::string seconds_text(std::chrono::nanoseconds d) {
     std::ostringstream out;
     out.precision(d < std::chrono::seconds(10) ? 2 : 3);
@@ -134,7 +138,12 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
     // The slot is ours now, so nobody else touches its connection: check and
     // open it without holding the lock (connecting takes milliseconds).
     bool replacing = slot.replace_on_open;
-    if (slot.conn && !slot.conn->alive()) {
+    // A connection that came back moments ago was healthy then (release
+    // checks it); only one idle for a while can have been killed behind the
+    // pool's back (server restart, pg_terminate_backend), so only that one
+    // costs the poll() system call.
+    if (slot.conn && slot.info.since - slot.released_at > kTrustRecentlyReleased &&
+        !slot.conn->alive()) {
         log().info("an idle connection died (server restart or terminated backend); replacing it");
         slot.conn.reset();
         replacing = true;
@@ -244,6 +253,7 @@ void PoolCore::release(std::size_t index) noexcept {
         }
         slot.busy = false;
         slot.info.in_transaction = false;
+        slot.released_at = Clock::now();
         --stats_.in_use;
     }
     freed_.notify_all();

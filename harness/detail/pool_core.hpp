@@ -55,6 +55,7 @@ private:
         bool busy = false;
         bool replace_on_open = false;  // its last connection broke
         LeaseInfo info;
+        std::chrono::steady_clock::time_point released_at{};  // when it came back
     };
 
     // Index of the slot the caller at the head of the queue may take, or -1.
