@@ -62,7 +62,7 @@ unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 stage "ThreadSanitizer: pool and race tests"
 TSAN_DIR="$TESTDB_ROOT/build-tsan"
 sanitized_build "$TSAN_DIR" thread testdb_integration_tests booking_it
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$TESTDB_ROOT/.ci/tsan.supp"
 "$TSAN_DIR/tests/testdb_integration_tests" "[pool]"
 "$TSAN_DIR/examples/booking/tests/booking_it" "[race]"
 unset TSAN_OPTIONS
