@@ -27,6 +27,12 @@ configure_and_build
 stage "all tests (ctest)"
 (cd "$TESTDB_BUILD_DIR" && ctest --output-on-failure -j "$JOBS")
 
+stage "example suite through testdb run (peak connections sampled on the server)"
+(cd "$TESTDB_BUILD_DIR" && ./harness/cli/testdb run -- ./examples/booking/tests/booking_it)
+
+stage "testdb lint over the project's tests and examples"
+(cd "$TESTDB_ROOT" && "$TESTDB_BUILD_DIR/harness/cli/testdb" lint tests examples)
+
 if [ "$FAST" -eq 1 ]; then
   say "done in $((SECONDS - started)) s (--fast: tidy, sanitizers and fuzzing skipped)"
   exit 0

@@ -28,6 +28,9 @@ struct UpOptions {
     std::filesystem::path dir = "/tmp";
     /// TCP port on 127.0.0.1 to listen on as well; 0 = Unix socket only.
     int port = 0;
+    /// Extra server settings for `testdb up`, `name=value` each
+    /// (e.g. max_connections=5).
+    std::vector<std::string> settings;
     /// `testdb down --server DIR`: stop this server directory instead (one a
     /// run kept with TESTDB_KEEP_FAILED=1, which prints the command).
     std::filesystem::path server;

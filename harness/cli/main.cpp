@@ -35,6 +35,11 @@ void add_up_down_options(CLI::App& command, UpOptions& options, bool with_port) 
                         "also listen on 127.0.0.1:PORT (default: Unix socket only)")
             ->type_name("PORT")
             ->check(CLI::Range(1, 65535));
+        command
+            .add_option("--setting", options.settings,
+                        "a server setting for the new server, name=value (repeatable), "
+                        "e.g. --setting max_connections=5")
+            ->type_name("NAME=VALUE");
     }
 }
 

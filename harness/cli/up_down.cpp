@@ -184,6 +184,7 @@ int up(const UpOptions& options) {
     EmbeddedServerOptions server_options;
     server_options.base_dir = file.parent_path();
     server_options.tcp_port = options.port;
+    server_options.settings = options.settings;
     // Keep the server's inherited stdout away from ours: a postmaster holding
     // it open would make `eval "$(testdb up)"` wait forever.
     std::cout.flush();

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `testdb doctor` against a server started with max_connections=5 and no
+# reserved slots: one process of connection_limit 3 fits, two do not.
+source "$(dirname "$0")/lib.sh"
+TOOL=$(realpath "$1")
+
+base=$(mktemp -d /tmp/testdb-cli-small.XXXXXX)
+chmod 755 "$base"  # the server runs as an unprivileged user when we are root
+cleanup() {
+    "$TOOL" down --dir "$base" >/dev/null 2>&1
+    rm -rf "$base"
+}
+trap cleanup EXIT
+
+run_tool up-small "$TOOL" up --dir "$base" --setting max_connections=5 \
+    --setting superuser_reserved_connections=0
+expect_rc 0 "up with max_connections=5"
+eval "$OUT"
+
+run_tool doctor-one "$TOOL" doctor --url "$DATABASE_URL_TEST" --processes 1
+expect_rc 0 "doctor: 1 process of 3 on a server of 5"
+expect_contains "$OUT" "max_connections:                5" "doctor reads max_connections=5"
+expect_contains "$OUT" "verdict: OK" "doctor: 1 process fits"
+
+run_tool doctor-two "$TOOL" doctor --url "$DATABASE_URL_TEST" --processes 2
+expect_rc 1 "doctor: 2 processes of 3 on a server of 5"
+expect_contains "$OUT" "DOES NOT FIT" "doctor: 2 processes do not fit"
+
+run_tool down-small "$TOOL" down --dir "$base"
+expect_rc 0 "down"
+finish
