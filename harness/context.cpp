@@ -12,8 +12,8 @@
 
 namespace testdb {
 
-TestContext::TestContext(std::string source_file, std::string file_slug, std::string run_token)
-    : tenants(file_slug, std::move(run_token)),
+TestContext::TestContext(std::string source_file, std::string file_slug, const std::string& run_token)
+    : tenants(file_slug, run_token),
       source_file_(std::move(source_file)),
       file_slug_(std::move(file_slug)) {}
 

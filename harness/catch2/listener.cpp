@@ -17,6 +17,7 @@
 #include "testdb/catch2.hpp"
 #include "testdb/config.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/safety.hpp"
 #include "testdb/schema.hpp"
 #include "testdb/test_db.hpp"
 
@@ -76,6 +77,9 @@ public:
         TestDb& db = getTestDb();
         const SuiteSettings suite = suiteSettings();
         isolation_ = suiteIsolation();
+        // Before the schema touches the database: a wrong database (no
+        // "test" in its name, production environment) gets nothing at all.
+        require_safe_to_delete(db.config(), "apply the suite's schema and clean up test data");
         if (isolation_ == Isolation::Database) {
             if (suite.schema_file.empty()) {
                 throw ConfigError("ConfigError: the database isolation tier clones a template "

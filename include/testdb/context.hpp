@@ -23,7 +23,7 @@ namespace testdb {
 class TestContext {
 public:
     /// Context of the file `source_file` with slug `file_slug`.
-    TestContext(std::string source_file, std::string file_slug, std::string run_token);
+    TestContext(std::string source_file, std::string file_slug, const std::string& run_token);
 
     /// The file slug: `booking-repository` for booking_repository_test.cpp.
     const std::string& fileSlug() const { return file_slug_; }

@@ -1,0 +1,235 @@
+// Shared by testdb's libFuzzer targets: the exception contract (only
+// testdb::Error may escape a parser) and the password oracle (which secrets
+// an input carries, worked out independently of testdb's own masking code:
+// libpq's parser where it accepts the input, plain text rules otherwise).
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "testdb/errors.hpp"
+
+namespace fuzz {
+
+/// Reports a broken property and aborts, which libFuzzer records as a crash
+/// (with the input saved as crash-<sha1>).
+[[noreturn]] inline void finding(const std::string& what, std::string_view input,
+                                 std::string_view output = {}) {
+    std::fprintf(stderr, "\n=== testdb fuzz finding: %s\n--- input (%zu bytes):\n%.*s\n",
+                 what.c_str(), input.size(), static_cast<int>(input.size()), input.data());
+    if (!output.empty()) {
+        std::fprintf(stderr, "--- output:\n%.*s\n", static_cast<int>(output.size()), output.data());
+    }
+    std::abort();
+}
+
+/// Runs `fn`; testdb::Error (and its subclasses) is the documented failure,
+/// passed to `on_error`; any other exception is a finding.
+template <typename Fn, typename OnError>
+void expect_only_testdb_errors(std::string_view input, Fn&& fn, OnError&& on_error) {
+    try {
+        fn();
+    } catch (const testdb::Error& e) {
+        on_error(std::string(e.what()));
+    } catch (const std::exception& e) {
+        finding(std::string("non-testdb exception: ") + e.what(), input);
+    } catch (...) {
+        finding("non-std exception", input);
+    }
+}
+
+inline std::string percent_decode(std::string_view text) {
+    auto hex = [](char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
+            hex(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+inline std::size_t occurrences(std::string_view haystack, std::string_view needle) {
+    std::size_t n = 0;
+    for (std::size_t pos = haystack.find(needle); pos != std::string_view::npos;
+         pos = haystack.find(needle, pos + 1)) {
+        ++n;
+    }
+    return n;
+}
+
+/// One password an input carries: `form` is what must never be printed,
+/// `raw` the text of the input it came from (empty when libpq decoded it
+/// from quotes or escapes and it has no literal form in the input).
+struct Candidate {
+    std::string raw;
+    std::string form;
+};
+
+/// The passwords `text` carries: what libpq itself would send (when libpq
+/// parses it), the user-info password of each URI by libpq's rule (first
+/// ':' to first '@' before the first '/') and by the wider rule (to the last
+/// '@' before the query), and every `password=` value, as written and
+/// percent-decoded. Only candidates worth checking are kept: longer than 3
+/// characters, no '*' (the mask itself), and not occurring anywhere else in
+/// the input (the same text as the host or a comment may legitimately stay).
+inline std::vector<Candidate> password_candidates(std::string_view text) {
+    std::vector<std::string> raw;
+    std::vector<std::string> decoded_by_libpq;
+    // libpq's reading, line by line (a .env file or a message is no single
+    // conninfo string: "sslpassword=" at the end of one line does not take
+    // the next line's text as its value).
+    for (std::size_t line_start = 0; line_start <= text.size();) {
+        const std::size_t line_end = std::min(text.find_first_of("\r\n", line_start), text.size());
+        const std::string line(text.substr(line_start, line_end - line_start));
+        line_start = line_end + 1;
+        if (line.find('\0') != std::string::npos) continue;
+        char* error = nullptr;
+        if (PQconninfoOption* options = PQconninfoParse(line.c_str(), &error)) {
+            for (auto* o = options; o->keyword != nullptr; ++o) {
+                const std::string_view key = o->keyword;
+                if ((key == "password" || key == "sslpassword") && o->val != nullptr) {
+                    decoded_by_libpq.emplace_back(o->val);
+                }
+            }
+            PQconninfoFree(options);
+        }
+        PQfreemem(error);
+    }
+    for (std::size_t scheme = text.find("://"); scheme != std::string_view::npos;
+         scheme = text.find("://", scheme + 3)) {
+        // A URI ends at the end of its line (.env files, multi-line messages).
+        std::string_view rest = text.substr(scheme + 3);
+        rest = rest.substr(0, rest.find_first_of("\r\n"));
+        const std::size_t colon = rest.find(':');
+        const std::size_t slash = rest.find('/');
+        const std::size_t first_at = rest.find('@');
+        if (colon != std::string_view::npos && first_at != std::string_view::npos &&
+            colon < first_at && first_at < slash) {
+            raw.emplace_back(rest.substr(colon + 1, first_at - colon - 1));
+        }
+        const std::size_t last_at = rest.substr(0, rest.find('?')).rfind('@');
+        if (colon != std::string_view::npos && last_at != std::string_view::npos &&
+            colon < last_at) {
+            raw.emplace_back(rest.substr(colon + 1, last_at - colon - 1));
+        }
+    }
+    // password= and sslpassword= values (a key boundary before them: in
+    // "postgrespassword=x" the key is "postgrespassword"), up to the end of
+    // the widest reading: whitespace, a quote, or '&' in a URI query.
+    for (std::size_t pos = text.find("password="); pos != std::string_view::npos;
+         pos = text.find("password=", pos + 1)) {
+        std::size_t key = pos;
+        if (key >= 3 && text.substr(key - 3, 3) == "ssl") key -= 3;
+        if (key > 0 && (std::isalnum(static_cast<unsigned char>(text[key - 1])) != 0 ||
+                        text[key - 1] == '_')) {
+            continue;
+        }
+        std::size_t start = pos + 9;
+        while (start < text.size() && std::strchr(" \t\f\v", text[start]) != nullptr &&
+               text[start] != '\0') {
+            ++start;  // libpq skips whitespace after '=' (not line ends: .env lines)
+        }
+        std::size_t end = start;
+        while (end < text.size() && std::isspace(static_cast<unsigned char>(text[end])) == 0 &&
+               text[end] != '"' && text[end] != '\'') {
+            ++end;
+        }
+        // In a key=value string only whitespace ends the value ("a&b" is one
+        // password); after a '?' it may be a URI query, where '&' ends it.
+        const std::string_view value = text.substr(start, end - start);
+        raw.emplace_back(value.substr(0, value.find('&')));
+        if (text.rfind('?', pos) == std::string_view::npos) raw.emplace_back(value);
+    }
+    std::vector<Candidate> kept;
+    const auto keep = [&](const std::string& from, const std::string& form) {
+        if (form.size() > 3 && form.find('*') == std::string::npos &&
+            occurrences(text, form) <= 1) {
+            kept.push_back({occurrences(text, from) > 0 ? from : std::string(), form});
+        }
+    };
+    for (const std::string& candidate : raw) {
+        keep(candidate, candidate);
+        keep(candidate, percent_decode(candidate));
+    }
+    for (const std::string& value : decoded_by_libpq) {
+        keep(value, value);
+    }
+    return kept;
+}
+
+/// True when `candidate` holds 8 or more characters of testdb's own wording
+/// in a row: the fuzzer can echo the input's tail right before a message's
+/// fixed text so that together they spell a "password" of the input.
+inline bool shares_wording(const std::string& candidate, const std::string& wording) {
+    constexpr std::size_t kRun = 8;
+    for (std::size_t i = 0; i + kRun <= candidate.size(); ++i) {
+        if (wording.find(candidate.c_str() + i, 0, kRun) != std::string::npos) return true;
+    }
+    return false;
+}
+
+/// Finding when what `outputs(input)` prints (masked URLs, messages)
+/// contains a password of `input`, unless the text is testdb's own wording:
+/// it appears in `wording` (what testdb prints for a few fixed inputs), or
+/// it is still printed once that password is replaced in the input.
+template <typename Outputs>
+void expect_no_password(const std::string& input, Outputs&& outputs, const std::string& what,
+                        const std::string& wording = {}) {
+    const std::string printed = outputs(input);
+    for (const Candidate& secret : password_candidates(input)) {
+        if (printed.find(secret.form) == std::string::npos ||
+            shares_wording(secret.form, wording)) {
+            continue;
+        }
+        std::string other;  // nothing to replace: compare with a blank input's wording
+        if (!secret.raw.empty()) {
+            other = input;
+            char filler = 'Q';
+            for (char c : std::string("QZXJ")) {
+                if (secret.raw.find(c) == std::string::npos) {
+                    filler = c;
+                    break;
+                }
+            }
+            for (std::size_t pos = other.find(secret.raw); pos != std::string::npos;
+                 pos = other.find(secret.raw, pos + secret.raw.size())) {
+                other.replace(pos, secret.raw.size(), std::string(secret.raw.size(), filler));
+            }
+        }
+        if (outputs(other).find(secret.form) != std::string::npos) {
+            continue;
+        }
+        finding(what + " contains the password \"" + secret.form + "\"", input, printed);
+    }
+}
+
+/// What `outputs` prints for each of `inputs`: testdb's fixed wording.
+template <typename Outputs>
+std::string wording_of(Outputs&& outputs, const std::vector<std::string>& inputs) {
+    std::string all;
+    for (const std::string& input : inputs) {
+        all += outputs(input) + "\n";
+    }
+    return all;
+}
+
+}  // namespace fuzz
