@@ -79,7 +79,7 @@ public:
         isolation_ = suiteIsolation();
         // Before the schema touches the database: a wrong database (no
         // "test" in its name, production environment) gets nothing at all.
-        require_safe_to_delete(db.config(), "apply the suite's schema and clean up test data");
+        require_safe_to_delete(db.config(), "delete test data (or apply the suite's schema)");
         if (isolation_ == Isolation::Database) {
             if (suite.schema_file.empty()) {
                 throw ConfigError("ConfigError: the database isolation tier clones a template "
