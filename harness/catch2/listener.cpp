@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iomanip>
 #include <iostream>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "harness/catch2/run_recorder.hpp"
 #include "harness/detail/rollback_scope.hpp"
@@ -166,6 +168,14 @@ public:
         RunReport& report = detail::recorder().finish(shutdown.stats, db.config().connection_limit,
                                                       db.pool().application_name(), leftovers);
         std::cout << report.summary_line() << std::endl;
+        for (const FileRecord& file : report.files) {
+            std::ostringstream line;  // own stream: Catch2 shares std::cout's format flags
+            line << std::fixed << std::setprecision(2) << "  " << file.slug << ": " << file.tests
+                 << " tests, " << file.failed << " failed, " << file.seconds << " s ("
+                 << file.file << ")\n";
+            std::cout << line.str();
+        }
+        std::cout << std::flush;
         if (auto path = setting("TESTDB_REPORT")) {
             report.write(*path);
         }
