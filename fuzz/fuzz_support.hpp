@@ -171,6 +171,18 @@ inline std::vector<Candidate> password_candidates(std::string_view text) {
         keep(candidate, percent_decode(candidate));
     }
     for (const std::string& value : decoded_by_libpq) {
+        // libpq decoded this value from quotes or escapes, so a literal copy
+        // of it counts only when it sits after "password" on its own line;
+        // anywhere else (a name on another line) it is other text that
+        // merely spells the same thing.
+        const std::size_t at = text.find(value);
+        const std::size_t line = at == std::string_view::npos
+                                     ? 0
+                                     : text.substr(0, at).find_last_of("\r\n") + 1;
+        if (at != std::string_view::npos &&
+            text.substr(line, at - line).find("password") == std::string_view::npos) {
+            continue;
+        }
         keep(value, value);
     }
     return kept;

@@ -51,6 +51,13 @@ cmake --build "$FUZZ_BUILD_DIR" -j "$FUZZ_JOBS" --target testdb_fuzzers
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 mkdir -p "$FUZZ_BUILD_DIR/findings"
+# CI fuzzes from a fixed seed, so a run there replays the same inputs in the
+# same order (a finding reproduces, and a pass is not luck of the draw);
+# elsewhere libFuzzer picks a fresh seed each time. TESTDB_FUZZ_SEED overrides.
+FUZZ_SEED="${TESTDB_FUZZ_SEED:-}"
+if [ -z "$FUZZ_SEED" ] && [ -n "${CI:-}" ]; then FUZZ_SEED=1; fi
+SEED_FLAG=()
+if [ -n "$FUZZ_SEED" ]; then SEED_FLAG=(-seed="$FUZZ_SEED"); fi
 failed=()
 summary=()
 for fuzzer in "${FUZZERS[@]}"; do
@@ -68,7 +75,7 @@ for fuzzer in "${FUZZERS[@]}"; do
   "$binary" "$work" "$TESTDB_ROOT/fuzz/corpus/$fuzzer" \
     -dict="$TESTDB_ROOT/fuzz/dict/${DICTS[$fuzzer]}.dict" \
     -max_total_time="$SECONDS_PER_FUZZER" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$FUZZ_BUILD_DIR/findings/$fuzzer-" >"$log" 2>&1 ||
+    "${SEED_FLAG[@]}" -print_final_stats=1 -artifact_prefix="$FUZZ_BUILD_DIR/findings/$fuzzer-" >"$log" 2>&1 ||
     status=$?
   runs="$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' |
           tail -n 1 || true)"
