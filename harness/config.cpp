@@ -298,6 +298,18 @@ void apply_setting_fallbacks(ParsedUrl& parsed) {
              [&](const std::string& where, const std::string& value) {
                  config.application_name = parse_application_name(where, value);
              });
+    // The process budget has no URL parameter ("" is never a given name):
+    // it belongs to the machine or CI job, not to one database URL.
+    fallback("", "TESTDB_MAX_PROCESSES", [&](const std::string& where, const std::string& value) {
+        config.max_processes = value == "auto" ? kAutoMaxProcesses
+                                               : parse_int(where, "TESTDB_MAX_PROCESSES", value, 0,
+                                                           10000,
+                                                           "test processes sharing the server at "
+                                                           "once, 0 for no budget, or auto");
+    });
+    fallback("", "TESTDB_SLOT_TIMEOUT", [&](const std::string& where, const std::string& value) {
+        config.slot_timeout = parse_timeout(where, "TESTDB_SLOT_TIMEOUT", value);
+    });
 }
 
 }  // namespace
@@ -321,6 +333,11 @@ std::string Config::to_string() const {
         << " pool_timeout=" << pool_timeout.count() << "ms connect_timeout=" << connect_timeout
         << "s application_name=" << application_name
         << " source=" << kSources[static_cast<int>(source)];
+    if (max_processes != 0) {
+        out << " max_processes="
+            << (max_processes == kAutoMaxProcesses ? std::string("auto")
+                                                   : std::to_string(max_processes));
+    }
     if (!source_file.empty()) out << " " << source_file.string();
     out << ")";
     return out.str();

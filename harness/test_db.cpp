@@ -35,6 +35,11 @@ TestDb::TestDb() : config_(load_config()), run_token_(runToken()) {
                            timings.total.count(), timings.used_cache ? "cached" : "cold",
                            server_->directory().string());
     }
+    if (config_.max_processes != 0 && !server_) {
+        // A server of its own needs no budget; a shared one does, and the
+        // slot comes before any pooled connection, so waiting costs nothing.
+        slot_ = ProcessSlot::claim(config_, run_token_);
+    }
     pool_ = std::make_unique<Pool>(config_, run_token_);
     detail::log().info("run {}: {}", run_token_, config_.to_string());
 }
@@ -57,6 +62,9 @@ ShutdownReport TestDb::shutdown() {
     ShutdownReport report = pool_->shutdown();
     if (!cloned_database_.empty() && !keep_server_) {
         dropClonedDatabase();
+    }
+    if (slot_) {
+        slot_->release();  // after the pool and the clone: the next process may start
     }
     if (server_ && keep_server_) {
         server_->detach();

@@ -21,7 +21,8 @@ done
 started=$SECONDS
 stage() { say "$* (at $((SECONDS - started)) s)"; }
 
-if [ "$FAST" -eq 1 ]; then install_missing; else install_missing clang-tidy; fi
+# pgbouncer: the scaling tests put it in front of the embedded server.
+if [ "$FAST" -eq 1 ]; then install_missing pgbouncer; else install_missing pgbouncer clang-tidy; fi
 configure_and_build
 
 stage "all tests (ctest)"

@@ -50,15 +50,27 @@ struct RunOptions {
     std::string report;
     /// connection_limit for the suite; 0 = keep the configured one.
     int limit = 0;
+    /// `--shard i/n` as given: run only the i-th of n parts of the suite,
+    /// split by test file (shard.hpp); empty = the whole suite. Parsed and
+    /// checked by run() (a bad value is kExitUsage).
+    std::string shard;
+    /// `--balance-from FILE` (repeatable): reports of a previous run (written
+    /// by `testdb run --report`, or a suite's TESTDB_REPORT) whose per-file
+    /// times balance the shards; empty = balance by test count.
+    std::vector<std::string> balance_from;
+    /// `--list-shard`: print the split and this shard's files, then exit 0
+    /// without starting a server or running a test.
+    bool list_shard = false;
     /// The suite executable and its arguments.
     std::vector<std::string> command;
 };
 
 /// `testdb run`: runs the suite as one child process against the configured
 /// server (or an embedded one), samples pg_stat_activity meanwhile and prints
-/// the run's report. Returns the suite's exit code, kExitRunProblem when it
-/// passed but exceeded its connection limit or left rows, 130/143 when
-/// interrupted by SIGINT/SIGTERM.
+/// the run's report. With `shard`, first lists the suite's files and runs only
+/// this shard's (exit 0 at once when it has none). Returns the suite's exit
+/// code, kExitRunProblem when it passed but exceeded its connection limit or
+/// left rows, 130/143 when interrupted by SIGINT/SIGTERM.
 int run(const RunOptions& options);
 
 /// Options of `testdb doctor`.

@@ -14,10 +14,12 @@
 #include <pqxx/pqxx>
 
 #include "commands.hpp"
+#include "doctor_pooler.hpp"
 #include "support.hpp"
 #include "testdb/config.hpp"
 #include "testdb/embedded_server.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/process_budget.hpp"
 #include "testdb/safety.hpp"
 
 namespace testdb::cli {
@@ -189,6 +191,30 @@ int check_embedded(const Config& config, const DoctorOptions& options) {
     return kExitFailed;
 }
 
+// The process budget that fits, and who holds slots right now.
+void print_budget(const Config& config, int budget, const std::optional<BouncerFacts>& bouncer) {
+    const std::string each = "each process: " + std::to_string(config.connection_limit) +
+                             " pooled + 1 slot connection" +
+                             (bouncer ? ", within PgBouncer's pool_size " +
+                                            std::to_string(bouncer->pool_size)
+                                      : ", leaving " + std::to_string(kBudgetHeadroom) +
+                                            " for tools");
+    if (budget < 1) {
+        std::cout << "  budget:         none fits (" << each << ")\n";
+    } else {
+        std::cout << "  budget:         TESTDB_MAX_PROCESSES=" << budget << " (" << each << ")\n";
+    }
+    try {
+        const std::vector<SlotHolder> holders = slotHolders(config);
+        std::cout << "  slots held:     " << holders.size() << "\n";
+        for (const SlotHolder& holder : holders) {
+            std::cout << "      " << describe(holder) << "\n";
+        }
+    } catch (const std::exception& e) {
+        std::cout << "  slots held:     unknown (" << redact(first_line(e.what()), config) << ")\n";
+    }
+}
+
 }  // namespace
 
 int doctor(const DoctorOptions& options) {
@@ -226,8 +252,18 @@ int doctor(const DoctorOptions& options) {
                   << std::endl;
         return kExitFailed;
     }
-    const PoolerSigns pooler = detect_pooler(*conn, config, f, config.application_name + "-doctor");
+    PoolerSigns pooler = detect_pooler(*conn, config, f, config.application_name + "-doctor");
     conn.reset();
+    const std::optional<BouncerFacts> bouncer = read_bouncer(config);
+    if (bouncer) {
+        pooler.pgbouncer = true;
+        pooler.hints.insert(pooler.hints.begin(),
+                            "its admin console answers: " + bouncer->version + ", pool_mode " +
+                                bouncer->pool_mode + ", pool_size " +
+                                std::to_string(bouncer->pool_size) + " for database " +
+                                config.dbname + ", max_client_conn " +
+                                std::to_string(bouncer->max_client_conn));
+    }
 
     const int usable = f.max_connections - f.superuser_reserved - f.reserved;
     const int free_slots = std::max(0, usable - f.in_use_other);
@@ -257,12 +293,28 @@ int doctor(const DoctorOptions& options) {
         for (const std::string& hint : pooler.hints) {
             std::cout << "                    - " << hint << "\n";
         }
-        std::cout << "                  Budget: " << options.processes << " runner(s) x "
-                  << config.connection_limit << " = " << needed
-                  << " client connections must fit the pooler's pool for this database/user "
-                     "(default_pool_size); in transaction mode avoid session state.\n";
+        if (!bouncer) {
+            std::cout << "                  (its admin console did not answer: add this user to "
+                         "PgBouncer's stats_users so doctor can read pool_size)\n";
+        }
     } else {
         std::cout << "  pooler:         none detected (direct PostgreSQL connection)\n";
+    }
+    const int budget = budget_for(free_slots, bouncer, config.connection_limit);
+    print_budget(config, budget, bouncer);
+    // Through PgBouncer the pool, not the server, bounds what runs at once:
+    // a process's transactions beyond it queue inside PgBouncer.
+    const int pool_cap = bouncer ? std::min(bouncer->pool_size, free_slots) : free_slots;
+    if (bouncer && needed > pool_cap) {
+        std::cout << "verdict: DOES NOT FIT: " << options.processes << " process"
+                  << (options.processes == 1 ? "" : "es") << " x connection_limit "
+                  << config.connection_limit << " = " << needed
+                  << " connections, but PgBouncer's pool for database " << config.dbname
+                  << " has " << pool_cap << " (their transactions would queue in PgBouncer)."
+                  << "\nFix: raise pool_size for this database in pgbouncer.ini, lower "
+                     "connection_limit, or cap the processes with TESTDB_MAX_PROCESSES="
+                  << std::max(budget, 1) << "." << std::endl;
+        return kExitFailed;
     }
     if (needed <= free_slots) {
         std::cout << "verdict: OK: " << options.processes << " process"
@@ -276,8 +328,12 @@ int doctor(const DoctorOptions& options) {
               << config.connection_limit << " = " << needed << " connections, but only "
               << free_slots << " slots are free on " << config.endpoint() << ".\nFix: run at most "
               << fit << " process" << (fit == 1 ? "" : "es")
-              << " at once, lower connection_limit in DATABASE_URL_TEST, close the other "
-                 "sessions, raise max_connections, or put PgBouncer in front."
+              << " at once"
+              << (budget >= 1 ? " (TESTDB_MAX_PROCESSES=" + std::to_string(budget) +
+                                    " makes the others wait for a slot)"
+                              : std::string())
+              << ", lower connection_limit in DATABASE_URL_TEST, close the other sessions, "
+                 "raise max_connections, or put PgBouncer in front."
               << std::endl;
     return kExitFailed;
 }

@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
         "run",
         "Run one test suite as one process (embedded server unless DATABASE_URL_TEST "
         "is set), sample its server connections and print the report: "
-        "testdb run [--report FILE] [--limit N] -- SUITE [ARGS...]");
+        "testdb run [--report FILE] [--limit N] [--shard I/N [--balance-from FILE] "
+        "[--list-shard]] -- SUITE [ARGS...]");
     run->add_option("--report", run_options.report,
                     "write the combined JSON report (run + suite report) to FILE")
         ->type_name("FILE");
@@ -89,6 +90,26 @@ int main(int argc, char** argv) {
                     "connection_limit for the suite (default: the configured one, 3)")
         ->type_name("N")
         ->check(CLI::Range(1, 1000));
+    CLI::Option* shard =
+        run->add_option("--shard", run_options.shard,
+                        "run only part I of N of a Catch2 suite, split by test file (a file's "
+                        "test cases stay in one process); every runner computes the same split, "
+                        "so --shard 1/N ... N/N together run every test case once. Files come "
+                        "from `SUITE ARGS -# --list-tags`; the shard adds `-# ~[#other_file]...` "
+                        "to the suite's arguments (its own test spec may not contain commas)")
+            ->type_name("I/N");
+    run->add_option("--balance-from", run_options.balance_from,
+                    "balance the shards by the per-file times of a previous run's --report FILE "
+                    "(repeatable: e.g. every shard's report; give every runner the same ones; "
+                    "files they lack weigh their test count times the average seconds per test "
+                    "case); default: by test count")
+        ->type_name("FILE")
+        ->allow_extra_args(false)
+        ->needs(shard);
+    run->add_flag("--list-shard", run_options.list_shard,
+                  "print every shard's weight and this shard's files with their test counts, "
+                  "then exit 0 without starting a server or running a test")
+        ->needs(shard);
     run->add_option("suite", run_options.command,
                     "the suite executable and its arguments (after --)")
         ->type_name("SUITE [ARGS...]");

@@ -15,6 +15,7 @@
 #include "activity_sampler.hpp"
 #include "commands.hpp"
 #include "run_report.hpp"
+#include "shard.hpp"
 #include "support.hpp"
 #include "testdb/config.hpp"
 #include "testdb/embedded_server.hpp"
@@ -262,6 +263,42 @@ int run(const RunOptions& options) {
                                "./build/tests/my_suite [args].");
         return kExitCannotExec;
     }
+    std::optional<ShardPlan> plan;
+    if (!options.shard.empty()) {
+        ShardSpec spec;
+        try {
+            spec = parse_shard(options.shard);
+        } catch (const ConfigError& e) {
+            print_error("run", e.what());
+            return kExitUsage;
+        }
+        try {
+            plan = plan_shard(options.command, spec, options.balance_from);
+        } catch (const ConfigError& e) {
+            print_error("run", e.what());
+            return kExitUsage;
+        }
+        if (options.list_shard) {
+            print_plan(std::cout, *plan, options.command.front());
+            return kExitOk;
+        }
+        print_plan(std::cerr, *plan, options.command.front());
+        if (plan->mine().empty()) {
+            std::cout << "testdb run: shard " << spec.text() << " has no test files ("
+                      << plan->files.size() << " files for " << spec.count
+                      << " shards): nothing to run" << std::endl;
+            return kExitOk;
+        }
+    } else if (options.list_shard || !options.balance_from.empty()) {
+        print_error("run", std::string(options.list_shard ? "--list-shard" : "--balance-from") +
+                               " needs --shard.\nFix: add --shard i/n, e.g. testdb run --shard "
+                               "1/3 --list-shard -- ./my_suite.");
+        return kExitUsage;
+    }
+    std::vector<std::string> command = options.command;
+    if (plan) {
+        command.insert(command.end(), plan->suite_args.begin(), plan->suite_args.end());
+    }
     const Config loaded = load_config();
     const std::string& token = runToken();
     SignalForwarding forwarding;
@@ -283,7 +320,8 @@ int run(const RunOptions& options) {
     const Config effective =
         Config::parse(url, server ? ConfigSource::Embedded : ConfigSource::Environment);
     RunOutcome outcome;
-    outcome.command = options.command;
+    outcome.command = command;
+    outcome.shard = plan;
     outcome.run_token = token;
     outcome.application_name = effective.application_name + "-" + token;
     outcome.connection_limit = effective.connection_limit;
@@ -306,10 +344,9 @@ int run(const RunOptions& options) {
     const auto started = std::chrono::steady_clock::now();
     pid_t pid = 0;
     try {
-        pid =
-            start_suite(options.command,
-                        child_environment({"DATABASE_URL_TEST=" + url, "TESTDB_RUN_TOKEN=" + token,
-                                           "TESTDB_REPORT=" + report_path.string()}));
+        pid = start_suite(
+            command, child_environment({"DATABASE_URL_TEST=" + url, "TESTDB_RUN_TOKEN=" + token,
+                                        "TESTDB_REPORT=" + report_path.string()}));
     } catch (const Error& e) {
         print_error("run", e.what());
         return kExitCannotExec;  // the server (if any) stops with `server`

@@ -27,6 +27,25 @@ std::string command_line(const std::vector<std::string>& command) {
     return text;
 }
 
+// "12" test cases or "1.234 s".
+std::string weight_text(const ShardPlan& plan, double weight) {
+    std::ostringstream out;
+    if (plan.by_time) {
+        out << std::fixed << std::setprecision(3) << weight << " s";
+    } else {
+        out << static_cast<long long>(weight);
+    }
+    return out.str();
+}
+
+int tests_of(const std::vector<SuiteFile>& files) {
+    int tests = 0;
+    for (const SuiteFile& f : files) {
+        tests += f.tests;
+    }
+    return tests;
+}
+
 std::string status_text(const RunOutcome& o) {
     if (o.killed_by != 0) {
         return "killed by " + signal_text(o.killed_by);
@@ -70,6 +89,13 @@ RunVerdict judge(const RunOutcome& o) {
                              " rows of the run's tenants were left "
                              "behind (see leftovers)");
     }
+    if (o.shard && o.report && o.killed_by == 0 && o.interrupted_by == 0 &&
+        o.report->tests_total != tests_of(o.shard->mine())) {
+        v.problems.push_back(
+            "shard " + o.shard->spec.text() + " ran " + std::to_string(o.report->tests_total) +
+            " test cases, but its files list " + std::to_string(tests_of(o.shard->mine())) +
+            ": the shard filter did not select them");
+    }
     if (o.report && !o.report->leaks.empty()) {
         v.problems.push_back(std::to_string(o.report->leaks.size()) +
                              " leaks (leases, open transactions or rows at a test's end)");
@@ -86,6 +112,16 @@ void print_summary(std::ostream& out, const RunOutcome& o, const RunVerdict& v) 
     out << "  suite:        " << status_text(o) << " after " << o.seconds << " s (run "
         << o.run_token << ", " << (o.embedded ? "embedded server " : "server ") << o.server
         << ")\n";
+    if (o.shard) {
+        const std::vector<SuiteFile> mine = o.shard->mine();
+        out << "  shard:        " << o.shard->spec.text() << ": " << mine.size() << " of "
+            << o.shard->files.size() << " files, " << tests_of(mine) << " of "
+            << o.shard->total_tests() << " test cases, " << o.shard->balanced_by() << "\n";
+        for (const SuiteFile& f : mine) {
+            out << (&f == &mine.front() ? "  shard files:  " : "                ") << f.name << " ("
+                << f.tests << " test cases, weight " << weight_text(*o.shard, f.weight) << ")\n";
+        }
+    }
     if (o.report) {
         const RunReport& r = *o.report;
         out << "  tests:        " << (r.tests_total - r.tests_failed) << " passed, "
@@ -162,6 +198,18 @@ void write_combined_report(const std::filesystem::path& path, const RunOutcome& 
            {"exit_code", v.exit_code},
            {"ok", v.problems.empty()},
            {"problems", v.problems}};
+    if (o.shard) {
+        json files = json::array();
+        for (const SuiteFile& f : o.shard->mine()) {
+            files.push_back({{"file", f.name}, {"tests", f.tests}, {"weight", f.weight}});
+        }
+        j["shard"] = o.shard->spec.text();
+        j["shard_files"] = files;
+        j["shard_tests"] = tests_of(o.shard->mine());
+        j["shard_balanced_by"] = o.shard->by_time ? "time" : "test count";
+        j["suite_files"] = o.shard->files.size();
+        j["suite_tests"] = o.shard->total_tests();
+    }
     if (o.report) {
         j["report"] = json::parse(o.report->to_json());
     } else {
@@ -183,6 +231,38 @@ void write_combined_report(const std::filesystem::path& path, const RunOutcome& 
         throw Error("Error: cannot write the --report file " + path.string() + ": " + ec.message() +
                     ".\nFix: pass --report with a writable path.");
     }
+}
+
+void print_plan(std::ostream& out, const ShardPlan& plan, const std::string& suite) {
+    const std::vector<SuiteFile> mine = plan.mine();
+    out << "testdb run: shard " << plan.spec.text() << " of " << suite << ": " << mine.size()
+        << " of " << plan.files.size() << " files, " << tests_of(mine) << " of "
+        << plan.total_tests() << " test cases, " << plan.balanced_by() << "\n";
+    for (int s = 0; s < plan.spec.count; ++s) {
+        double weight = 0.0;
+        int shard_tests = 0;
+        const std::vector<SuiteFile> files = plan.files_of(s);
+        for (const SuiteFile& f : files) {
+            weight += f.weight;
+            shard_tests += f.tests;
+        }
+        out << "  shard " << (s + 1) << "/" << plan.spec.count << ": weight "
+            << weight_text(plan, weight) << ", " << files.size()
+            << (files.size() == 1 ? " file, " : " files, ") << shard_tests << " test cases"
+            << (s + 1 == plan.spec.index ? "  <- this shard" : "") << "\n";
+    }
+    for (const SuiteFile& f : mine) {
+        out << "  file " << f.name << ": " << f.tests << " test cases, weight "
+            << weight_text(plan, f.weight) << "\n";
+    }
+    if (!plan.suite_args.empty()) {
+        out << "  suite arguments added:";
+        for (const std::string& a : plan.suite_args) {
+            out << " " << shell_quote(a);
+        }
+        out << "\n";
+    }
+    out << std::flush;
 }
 
 }  // namespace testdb::cli

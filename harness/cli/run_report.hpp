@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "activity_sampler.hpp"
+#include "shard.hpp"
 #include "testdb/report.hpp"
 
 namespace testdb::cli {
@@ -31,6 +32,7 @@ struct RunOutcome {
     std::string sampler_error;         ///< why it did not, when it did not
     std::optional<RunReport> report;   ///< what the suite's listener wrote
     std::string report_error;          ///< why there is no report, when there is none
+    std::optional<ShardPlan> shard;    ///< the split, when run with --shard
 };
 
 /// The judgement on one run.
@@ -43,12 +45,17 @@ struct RunVerdict {
 long long leftover_rows(const RunOutcome& outcome);
 
 /// Exit code and problems: the suite's exit status first; then 3 when it
-/// passed but its peak exceeded connection_limit, it left rows or leaks;
+/// passed but its peak exceeded connection_limit, it left rows or leaks, or
+/// (with --shard) ran another number of test cases than its files list;
 /// 128+signal when interrupted.
 RunVerdict judge(const RunOutcome& outcome);
 
 /// Prints the human-readable report of the run.
 void print_summary(std::ostream& out, const RunOutcome& outcome, const RunVerdict& verdict);
+
+/// Prints the split of a `--shard` run: every shard's weight, then this
+/// shard's files and the arguments added to the suite's.
+void print_plan(std::ostream& out, const ShardPlan& plan, const std::string& suite);
 
 /// Writes the combined JSON (run figures, verdict and the suite's own report)
 /// to `path`, atomically. Throws Error naming the path when it cannot.

@@ -191,8 +191,9 @@ std::unique_ptr<PooledConnection> PoolCore::open_connection() {
                 "\n  this process holds " + std::to_string(stats().in_use - 1) +
                 " of its own connection_limit=" + std::to_string(config_.connection_limit) +
                 "; the other server slots belong to other processes.\n"
-                "Fix: run `testdb doctor` to see who uses the server's slots, run fewer "
-                "suites at once, or raise the server's max_connections.");
+                "Fix: set TESTDB_MAX_PROCESSES to cap how many test processes use the "
+                "server at once (`testdb doctor` prints the budget that fits and who uses "
+                "the slots), or raise the server's max_connections.");
         }
         throw ServerUnavailable(
             "ServerUnavailable: cannot connect to " + config_.endpoint() + " (connect_timeout=" +

@@ -24,6 +24,9 @@ enum class ConfigSource {
     Explicit      ///< parsed from a string handed to Config::parse()
 };
 
+/// `TESTDB_MAX_PROCESSES=auto`: the budget is derived from the server.
+inline constexpr int kAutoMaxProcesses = -1;
+
 /// Parsed settings: a value type, printable with the password masked.
 struct Config {
     /// Most connections the process opens, ever (`connection_limit`).
@@ -34,6 +37,12 @@ struct Config {
     int connect_timeout = 5;
     /// Prefix of each connection's server-side application_name.
     std::string application_name = "testdb";
+    /// `TESTDB_MAX_PROCESSES`: how many test processes may use this database
+    /// at once, each holding one slot (see process_budget.hpp); 0 = no budget,
+    /// kAutoMaxProcesses = derived from the server's max_connections.
+    int max_processes = 0;
+    /// `TESTDB_SLOT_TIMEOUT`: how long a process waits for a free slot.
+    std::chrono::milliseconds slot_timeout{600000};
 
     /// The libpq URI with testdb's own parameters removed (contains the
     /// password if the URL had one: never print it, use to_string()).

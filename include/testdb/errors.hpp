@@ -57,6 +57,13 @@ public:
     using ServerUnavailable::ServerUnavailable;
 };
 
+/// Every slot of the cross-process budget (TESTDB_MAX_PROCESSES) stayed
+/// taken for TESTDB_SLOT_TIMEOUT; the message names each holder.
+class ProcessBudgetTimeout : public Error {
+public:
+    using Error::Error;
+};
+
 /// The throwaway PostgreSQL could not be found, initialised, started or stopped.
 class EmbeddedServerError : public Error {
 public:

@@ -17,6 +17,7 @@
 #include "testdb/embedded_server.hpp"
 #include "testdb/lease.hpp"
 #include "testdb/pool.hpp"
+#include "testdb/process_budget.hpp"
 #include "testdb/source_location.hpp"
 
 namespace testdb {
@@ -41,6 +42,9 @@ public:
         return server_ ? &*server_ : nullptr;
     }
 
+    /// The slot of the cross-process budget this process holds
+    /// (TESTDB_MAX_PROCESSES), or nullptr when no budget is configured.
+    const ProcessSlot* process_slot() const { return slot_.get(); }
     /// Same as pool().acquire().
     Lease acquire(std::string label = {}, SourceLocation where = SourceLocation::current()) {
         return pool_->acquire(std::move(label), where);
@@ -73,6 +77,7 @@ private:
     Config config_;
     std::string run_token_;
     std::optional<EmbeddedServer> server_;
+    std::unique_ptr<ProcessSlot> slot_;  // claimed before the pool opens anything
     std::unique_ptr<Pool> pool_;
     std::optional<ShutdownReport> shutdown_report_;
     bool keep_server_ = false;

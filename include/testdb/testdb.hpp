@@ -7,6 +7,7 @@
 #include "testdb/errors.hpp"
 #include "testdb/lease.hpp"
 #include "testdb/pool.hpp"
+#include "testdb/process_budget.hpp"
 #include "testdb/safety.hpp"
 #include "testdb/source_location.hpp"
 #include "testdb/test_db.hpp"

@@ -25,6 +25,8 @@ expect_contains "$OUT" "verdict: OK" "doctor: 1 process fits"
 run_tool doctor-two "$TOOL" doctor --url "$DATABASE_URL_TEST" --processes 2
 expect_rc 1 "doctor: 2 processes of 3 on a server of 5"
 expect_contains "$OUT" "DOES NOT FIT" "doctor: 2 processes do not fit"
+# 5 - 2 of headroom leaves 3: less than one process with its slot (3 + 1).
+expect_contains "$OUT" "budget:         none fits" "doctor: no budget fits 5 connections"
 
 run_tool down-small "$TOOL" down --dir "$base"
 expect_rc 0 "down"

@@ -5,6 +5,7 @@
 #include "scoped_env.hpp"
 #include "testdb/config.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/process_budget.hpp"
 
 using testdb::Config;
 using testdb::ConfigError;
@@ -273,4 +274,42 @@ TEST_CASE("a bad URL in .env.test is reported with the file's path", "[config]")
         dir.write(".env.test", "DATABASE_URL_TEST=postgresql://u:pw@h/t?connection_limit=0\n");
     REQUIRE_THROWS_WITH(load_config(),
                         Catch::Contains(file.string()) && Catch::Contains("connection_limit=0"));
+}
+
+TEST_CASE("TESTDB_MAX_PROCESSES and TESTDB_SLOT_TIMEOUT set the process budget", "[config][budget]") {
+    CleanEnv clean;
+    ScopedWorkDir dir;
+    ScopedEnv url("DATABASE_URL_TEST", "postgresql://h/t_test");
+    CHECK(load_config().max_processes == 0);  // no budget unless asked for
+    {
+        ScopedEnv processes("TESTDB_MAX_PROCESSES", "4");
+        ScopedEnv timeout("TESTDB_SLOT_TIMEOUT", "90");
+        const auto c = load_config();
+        CHECK(c.max_processes == 4);
+        CHECK(c.slot_timeout.count() == 90000);
+        CHECK_THAT(c.to_string(), Catch::Contains("max_processes=4"));
+    }
+    ScopedEnv processes("TESTDB_MAX_PROCESSES", "auto");
+    CHECK(load_config().max_processes == testdb::kAutoMaxProcesses);
+}
+
+TEST_CASE("a bad TESTDB_MAX_PROCESSES is a ConfigError naming it and the choices", "[config][budget]") {
+    CleanEnv clean;
+    ScopedWorkDir dir;
+    for (const char* bad : {"-1", "many", "2.5"}) {
+        ScopedEnv processes("TESTDB_MAX_PROCESSES", bad);
+        REQUIRE_THROWS_WITH(load_config(),
+                            Catch::Contains(std::string("TESTDB_MAX_PROCESSES=") + bad) &&
+                                Catch::Contains("auto"));
+    }
+    dir.write(".env.test", "TESTDB_SLOT_TIMEOUT=soon\n");
+    REQUIRE_THROWS_WITH(load_config(), Catch::Contains("TESTDB_SLOT_TIMEOUT=soon") &&
+                                           Catch::Contains(".env.test"));
+}
+
+TEST_CASE("processesThatFit counts the slot's connection with each process", "[budget]") {
+    CHECK(testdb::processesThatFit(25, 5) == 4);  // 30 - 3 reserved - 2 headroom, 6 each
+    CHECK(testdb::processesThatFit(95, 3) == 23);
+    CHECK(testdb::processesThatFit(3, 3) == 0);   // one process needs 4
+    CHECK(testdb::processesThatFit(-4, 3) == 0);
 }

@@ -47,6 +47,7 @@ public:
         for (const char* name :
              {"DATABASE_URL_TEST", "TESTDB_CONNECTION_LIMIT", "TESTDB_POOL_TIMEOUT",
               "TESTDB_CONNECT_TIMEOUT", "TESTDB_APPLICATION_NAME", "TESTDB_ALLOW_ANY_DATABASE",
+              "TESTDB_MAX_PROCESSES", "TESTDB_SLOT_TIMEOUT",
               "APP_ENV", "NODE_ENV", "PGDATABASE"}) {
             vars_.emplace_back(std::make_unique<ScopedEnv>(name, std::nullopt));
         }

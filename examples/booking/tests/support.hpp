@@ -198,8 +198,7 @@ inline void checkPoolSettled() {
     CHECK(pool.holders().empty());
     const testdb::PoolStats stats = pool.stats();
     CHECK(stats.in_use == 0);
-    CHECK(stats.peak_in_use <= pool.config().connection_limit);
-    CHECK(pool.config().connection_limit == 3);
+    CHECK(stats.peak_in_use <= pool.config().connection_limit);  // 3 unless configured
 }
 
 }  // namespace booking_test

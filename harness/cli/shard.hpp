@@ -1,0 +1,83 @@
+/// @file shard.hpp
+/// @brief `testdb run --shard i/n`: splits a Catch2 v2 suite by test file
+/// into n parts, so n CI runners each run one part.
+///
+/// The files come from the suite itself: `SUITE ARGS -# --list-tags` lists
+/// the tag `[#<file basename without extension>]` of every selected test
+/// case, with counts, without touching the database. A file's test cases
+/// stay in one process (its tenants belong to that file). Files are assigned
+/// greedily, heaviest first (ties by name) to the currently lightest shard
+/// (ties to the lowest index), so every runner computes the same split on
+/// its own and the union of the n shards runs every test case exactly once.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace testdb::cli {
+
+/// `--shard i/n`: the i-th (1-based) of n parts.
+struct ShardSpec {
+    int index = 1;  ///< i, 1 <= i <= count
+    int count = 1;  ///< n >= 1
+
+    /// "i/n".
+    std::string text() const;
+};
+
+/// Parses "i/n". Throws ConfigError naming the value and the fix when it is
+/// not two whole numbers with 1 <= i <= n.
+ShardSpec parse_shard(const std::string& text);
+
+/// One test file of the suite, as Catch2's `-#` names it.
+struct SuiteFile {
+    std::string name;     ///< file basename without extension (the `#` tag)
+    int tests = 0;        ///< selected test cases in it
+    double weight = 0.0;  ///< what balancing counts: test cases or seconds
+};
+
+/// The files of a suite as `-# --list-tags` printed them.
+struct SuiteListing {
+    bool filtered = false;         ///< the suite arguments hold a test spec
+    std::vector<SuiteFile> files;  ///< one per file, sorted by name
+};
+
+/// Parses the output of `SUITE -# --list-tags`. Throws ConfigError naming
+/// `suite` when it is not a Catch2 tag listing.
+SuiteListing parse_tag_listing(const std::string& output, const std::string& suite);
+
+/// For every file, the index (0-based) of the shard it belongs to: heaviest
+/// first (ties by name), each to the currently lightest of `count` shards
+/// (ties to the lowest index).
+std::vector<int> assign_files(const std::vector<SuiteFile>& files, int count);
+
+/// The split of one suite and the part this process runs.
+struct ShardPlan {
+    ShardSpec spec;                       ///< which part this is
+    std::vector<SuiteFile> files;         ///< every file of the suite, by name
+    std::vector<int> owner;               ///< files[k] belongs to shard owner[k] (0-based)
+    bool by_time = false;                 ///< weights are seconds, not test cases
+    std::string balance_note;             ///< how the weights were found, for people
+    std::vector<std::string> suite_args;  ///< appended to the suite's arguments
+
+    /// The files of shard `index` (0-based), by name.
+    std::vector<SuiteFile> files_of(int index) const;
+    /// The files this process runs.
+    std::vector<SuiteFile> mine() const { return files_of(spec.index - 1); }
+    /// Test cases of all files.
+    int total_tests() const;
+    /// "balanced by test count" or "balanced by time (...)".
+    std::string balanced_by() const;
+};
+
+/// Lists the suite (`command` plus `-# --list-tags`), weighs its files
+/// (by the per-file times in the `balance_from` reports, else by test
+/// count), splits them and, when this shard has files, checks with a second
+/// listing that its suite arguments select exactly them. Throws ConfigError
+/// naming the suite when it is no Catch2 suite or its arguments cannot be
+/// combined with the shard's filter, or naming an unusable balance report;
+/// Error when the suite cannot be started or hangs while listing.
+ShardPlan plan_shard(const std::vector<std::string>& command, const ShardSpec& spec,
+                     const std::vector<std::string>& balance_from);
+
+}  // namespace testdb::cli
