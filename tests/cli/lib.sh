@@ -51,3 +51,15 @@ finish() {
     fi
     echo "all checks passed"
 }
+
+# in_scratch_dir TOOL SUITE: sets TOOL and SUITE to absolute paths, then moves
+# into a fresh directory $work (removed at exit) with no testdb settings
+# inherited and no .env.test above it, so the embedded server is used.
+in_scratch_dir() {
+    TOOL=$(realpath "$1")
+    SUITE=$(realpath "$2")
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    cd "$work" || exit 1
+    unset DATABASE_URL_TEST TESTDB_RUN_TOKEN TESTDB_REPORT
+}

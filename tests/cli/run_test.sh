@@ -3,13 +3,7 @@
 # the peak, --limit, a failing suite, connections outside the pool (exit 3),
 # and SIGINT/SIGTERM forwarded to the suite (exit 130/143, server removed).
 source "$(dirname "$0")/lib.sh"
-TOOL=$(realpath "$1")
-SUITE=$(realpath "$2")
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1  # no .env.test above: the embedded server is used
-unset DATABASE_URL_TEST TESTDB_RUN_TOKEN TESTDB_REPORT
+in_scratch_dir "$1" "$2"
 
 peak_of() { sed -n 's/.*connections: *peak \([0-9]*\) server-side.*/\1/p' <<<"$1"; }
 server_dir_of() { sed -n 's/.*started embedded PostgreSQL at \(.*\) in [0-9]* ms.*/\1/p' <<<"$1"; }

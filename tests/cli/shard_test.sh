@@ -6,13 +6,7 @@
 # bad --shard values, a missing balance report and a non-Catch2 suite are
 # refused with exit 2 naming the value.
 source "$(dirname "$0")/lib.sh"
-TOOL=$(realpath "$1")
-SUITE=$(realpath "$2")
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1  # no .env.test above: the embedded server is used
-unset DATABASE_URL_TEST TESTDB_RUN_TOKEN TESTDB_REPORT
+in_scratch_dir "$1" "$2"
 
 # What Catch2 itself says, independently of testdb: "file count" per line.
 total=$("$SUITE" --list-test-names-only | grep -c .)
