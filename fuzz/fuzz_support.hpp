@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -232,6 +234,24 @@ void expect_no_password(const std::string& input, Outputs&& outputs, const std::
         }
         finding(what + " contains the password \"" + secret.form + "\"", input, printed);
     }
+}
+
+/// The body of a message fuzzer: `printed(input)` (what testdb prints for
+/// one input) may only throw testdb errors, and never prints a password of
+/// the input unless it is testdb's own `wording`. Returns 0 for libFuzzer.
+template <typename Printed>
+int check_printed(const std::uint8_t* data, std::size_t size, Printed&& printed,
+                  const std::string& what, const std::string& wording) {
+    const std::string input(reinterpret_cast<const char*>(data), size);
+    if (input.find('\0') != std::string::npos) {
+        // Messages travel as what() (a C string), so text after a NUL is cut
+        // off and the template-text check cannot see it: parse only (no
+        // environment variable or C string can hold a NUL anyway).
+        (void)printed(input);
+        return 0;
+    }
+    expect_no_password(input, printed, what, wording);
+    return 0;
 }
 
 /// What `outputs` prints for each of `inputs`: testdb's fixed wording.
