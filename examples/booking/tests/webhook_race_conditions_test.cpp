@@ -49,13 +49,18 @@ long long paidCents(const testdb::Row& booking) {
     return scalar("SELECT paid_cents FROM bookings WHERE id = " + text(booking, "id"));
 }
 
-}  // namespace
-
-TEST_CASE("10 concurrent deliveries of one event: processed once, paid once", "[race][commits][webhooks]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto bk = unpaidBooking(a);
+// The start of most races here: tenant A, one unpaid booking of it, the
+// service, and a collector for what the deliveries get back.
+struct UnpaidBookingRace {
+    const testdb::Tenant& a = testdb::context().tenants.tenantA.create();
+    const testdb::Row bk = unpaidBooking(a);
     booking::BookingService service;
     Results r;
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(UnpaidBookingRace, "10 concurrent deliveries of one event: processed once, paid once", "[race][commits][webhooks]") {
     const auto escaped = runConcurrently(10, [&](int) {
         r.deliver(service, byId(a), PaymentEvent{"stripe", "evt_r1", num(bk, "id"), 10000});
     });
@@ -70,11 +75,7 @@ TEST_CASE("10 concurrent deliveries of one event: processed once, paid once", "[
     CHECK(paidCents(bk) == 10000);
 }
 
-TEST_CASE("10 different events for one booking: exactly one pays it", "[race][commits][webhooks]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto bk = unpaidBooking(a);
-    booking::BookingService service;
-    Results r;
+TEST_CASE_METHOD(UnpaidBookingRace, "10 different events for one booking: exactly one pays it", "[race][commits][webhooks]") {
     runConcurrently(10, [&](int i) {
         r.deliver(service, byId(a), PaymentEvent{"stripe", "evt_d" + std::to_string(i), num(bk, "id"), 10000});
     });
@@ -139,11 +140,7 @@ TEST_CASE("10 bookings paid concurrently by their own events: each paid once", "
     CHECK(rowsOf("bookings", a, "paid_cents = 10000 AND paid_at IS NOT NULL") == 10);
 }
 
-TEST_CASE("a cancel racing deliveries: every delivery agrees with the first verdict", "[race][commits][webhooks]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto bk = unpaidBooking(a);
-    booking::BookingService service;
-    Results r;
+TEST_CASE_METHOD(UnpaidBookingRace, "a cancel racing deliveries: every delivery agrees with the first verdict", "[race][commits][webhooks]") {
     std::atomic<bool> cancelled{false};
     runConcurrently(8, [&](int i) {
         if (i == 0) {
@@ -163,11 +160,7 @@ TEST_CASE("a cancel racing deliveries: every delivery agrees with the first verd
     CHECK(paidCents(bk) == (first == PaymentOutcome::Applied ? 10000 : 0));
 }
 
-TEST_CASE("two events delivered five times each: one pays, one is AlreadyPaid", "[race][commits][webhooks]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto bk = unpaidBooking(a);
-    booking::BookingService service;
-    Results r;
+TEST_CASE_METHOD(UnpaidBookingRace, "two events delivered five times each: one pays, one is AlreadyPaid", "[race][commits][webhooks]") {
     runConcurrently(10, [&](int i) {
         r.deliver(service, byId(a), PaymentEvent{"stripe", i % 2 == 0 ? "evt_x" : "evt_y", num(bk, "id"), 10000});
     });
@@ -180,11 +173,7 @@ TEST_CASE("two events delivered five times each: one pays, one is AlreadyPaid", 
     CHECK(paidCents(bk) == 10000);
 }
 
-TEST_CASE("20 deliveries through a pool of 3: no timeout, one processing", "[race][commits][webhooks][pool]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto bk = unpaidBooking(a);
-    booking::BookingService service;
-    Results r;
+TEST_CASE_METHOD(UnpaidBookingRace, "20 deliveries through a pool of 3: no timeout, one processing", "[race][commits][webhooks][pool]") {
     const auto escaped = runConcurrently(20, [&](int) {
         r.deliver(service, byId(a), PaymentEvent{"stripe", "evt_20", num(bk, "id"), 10000});
     });
@@ -214,11 +203,7 @@ TEST_CASE("five rounds of six deliveries: each round processes its event once", 
     CHECK(rowsOf("payment_events", a) == 5);
 }
 
-TEST_CASE("racing deliveries with different amounts all get the stored first result", "[race][commits][webhooks]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto bk = unpaidBooking(a);
-    booking::BookingService service;
-    Results r;
+TEST_CASE_METHOD(UnpaidBookingRace, "racing deliveries with different amounts all get the stored first result", "[race][commits][webhooks]") {
     runConcurrently(10, [&](int i) {
         // Half carry the right amount, half a wrong one: whichever is stored first decides.
         r.deliver(service, byId(a), PaymentEvent{"stripe", "evt_amt", num(bk, "id"), i % 2 == 0 ? 10000 : 9999});
@@ -236,11 +221,7 @@ TEST_CASE("racing deliveries with different amounts all get the stored first res
     CHECK(paidCents(bk) == (applied ? 10000 : 0));
 }
 
-TEST_CASE("malformed deliveries racing valid ones are refused and change nothing", "[race][commits][webhooks][validation]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto bk = unpaidBooking(a);
-    booking::BookingService service;
-    Results r;
+TEST_CASE_METHOD(UnpaidBookingRace, "malformed deliveries racing valid ones are refused and change nothing", "[race][commits][webhooks][validation]") {
     runConcurrently(10, [&](int i) {
         const bool bad = i % 3 == 0;  // threads 0, 3, 6, 9
         r.deliver(service, byId(a), PaymentEvent{"stripe", "evt_v", num(bk, "id"), bad ? -1 : 10000});
@@ -253,11 +234,7 @@ TEST_CASE("malformed deliveries racing valid ones are refused and change nothing
     CHECK(paidCents(bk) == 10000);
 }
 
-TEST_CASE("deliveries naming the tenant by slug and by id are one tenant's event", "[race][commits][webhooks][tenant-ref]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto bk = unpaidBooking(a);
-    booking::BookingService service;
-    Results r;
+TEST_CASE_METHOD(UnpaidBookingRace, "deliveries naming the tenant by slug and by id are one tenant's event", "[race][commits][webhooks][tenant-ref]") {
     runConcurrently(10, [&](int i) {
         r.deliver(service, i % 2 == 0 ? bySlug(a) : byId(a), PaymentEvent{"stripe", "evt_ref", num(bk, "id"), 10000});
     });
