@@ -209,7 +209,8 @@ std::unique_ptr<ProcessSlot> ProcessSlot::claim(const Config& config,
             tx->abort();  // hold nothing on the server while waiting
         }
         if (Clock::now() >= deadline) break;
-        if (!told) {
+        // Listing the holders costs a connection: only when it is shown.
+        if (!told && detail::log().should_log(spdlog::level::info)) {
             told = true;
             detail::log().info(
                 "run {}: all {} process slots on {} are taken; waiting up to {} "
