@@ -4,13 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 TOOL=$(realpath "$1")
 
-base=$(mktemp -d /tmp/testdb-cli-small.XXXXXX)
-chmod 755 "$base"  # the server runs as an unprivileged user when we are root
-cleanup() {
-    "$TOOL" down --dir "$base" >/dev/null 2>&1
-    rm -rf "$base"
-}
-trap cleanup EXIT
+in_server_dir small
 
 run_tool up-small "$TOOL" up --dir "$base" --setting max_connections=5 \
     --setting superuser_reserved_connections=0

@@ -63,3 +63,12 @@ in_scratch_dir() {
     cd "$work" || exit 1
     unset DATABASE_URL_TEST TESTDB_RUN_TOKEN TESTDB_REPORT
 }
+
+# in_server_dir NAME: a fresh directory $base for servers `testdb up` starts
+# (readable by the unprivileged server user), stopped and removed at exit.
+# Needs TOOL.
+in_server_dir() {
+    base=$(mktemp -d "/tmp/testdb-cli-$1.XXXXXX")
+    chmod 755 "$base"  # the server runs as an unprivileged user when we are root
+    trap '"$TOOL" down --dir "$base" >/dev/null 2>&1; rm -rf "$base"' EXIT
+}

@@ -5,13 +5,7 @@ source "$(dirname "$0")/lib.sh"
 TOOL=$(realpath "$1")
 SUITE=$(realpath "$2")
 
-base=$(mktemp -d /tmp/testdb-cli-up.XXXXXX)
-chmod 755 "$base"  # the server runs as an unprivileged user when we are root
-cleanup() {
-    "$TOOL" down --dir "$base" >/dev/null 2>&1
-    rm -rf "$base"
-}
-trap cleanup EXIT
+in_server_dir up
 cd "$base" || exit 1
 
 run_tool down-before "$TOOL" down --dir "$base"

@@ -35,9 +35,7 @@ long long confirmedOn(const testdb::Tenant& tenant, const std::string& date) {
 
 }  // namespace
 
-TEST_CASE("10 threads book one date: exactly one wins, 9 get DateUnavailable", "[race][commits][bookings]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "10 threads book one date: exactly one wins, 9 get DateUnavailable", "[race][commits][bookings]") {
     booking::BookingService service;
     Tally tally;
     const auto escaped = runConcurrently(10, [&](int) {
@@ -51,9 +49,7 @@ TEST_CASE("10 threads book one date: exactly one wins, 9 get DateUnavailable", "
     CHECK(rowsOf("bookings", a) == 1);
 }
 
-TEST_CASE("10 threads book 10 different dates: nobody is refused", "[race][commits][bookings]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "10 threads book 10 different dates: nobody is refused", "[race][commits][bookings]") {
     booking::BookingService service;
     Tally tally;
     runConcurrently(10, [&](int i) {
@@ -65,12 +61,7 @@ TEST_CASE("10 threads book 10 different dates: nobody is refused", "[race][commi
     CHECK(rowsOf("bookings", a, "status = 'confirmed'") == 10);
 }
 
-TEST_CASE("tenants A and B race for the same date: one winner in each", "[race][commits][bookings][isolation]") {
-    const auto& ctx = testdb::context();
-    const auto& a = ctx.tenants.tenantA.create();
-    const auto& b = ctx.tenants.tenantB.create();
-    const auto pa = packages.create(a);
-    const auto pb = packages.create(b);
+TEST_CASE_METHOD(TwoTenantsWithPackages, "tenants A and B race for the same date: one winner in each", "[race][commits][bookings][isolation]") {
     booking::BookingService service;
     Tally in_a;
     Tally in_b;
@@ -91,9 +82,7 @@ TEST_CASE("tenants A and B race for the same date: one winner in each", "[race][
     CHECK(confirmedOn(b, "2031-10-02") == 1);
 }
 
-TEST_CASE("a cancel racing 9 bookers: at most one rebooks, and the books balance", "[race][commits][bookings]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "a cancel racing 9 bookers: at most one rebooks, and the books balance", "[race][commits][bookings]") {
     booking::BookingService service;
     const auto original = service.book(byId(a), request(text(pkg, "slug"), "2031-10-03"));
     Tally tally;
@@ -117,9 +106,7 @@ TEST_CASE("a cancel racing 9 bookers: at most one rebooks, and the books balance
     CHECK(free_now == (tally.succeeded == 0));
 }
 
-TEST_CASE("20 threads on 4 dates through a pool of 3: one winner per date", "[race][commits][bookings][pool]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "20 threads on 4 dates through a pool of 3: one winner per date", "[race][commits][bookings][pool]") {
     booking::BookingService service;
     Tally tally;
     const auto escaped = runConcurrently(20, [&](int i) {
@@ -135,9 +122,7 @@ TEST_CASE("20 threads on 4 dates through a pool of 3: one winner per date", "[ra
     checkPoolSettled();
 }
 
-TEST_CASE("five rounds of six racers: every round has exactly one winner", "[race][commits][bookings]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "five rounds of six racers: every round has exactly one winner", "[race][commits][bookings]") {
     booking::BookingService service;
     for (int round = 0; round < 5; ++round) {
         const std::string date = "2031-12-1" + std::to_string(round);
@@ -151,9 +136,7 @@ TEST_CASE("five rounds of six racers: every round has exactly one winner", "[rac
     CHECK(rowsOf("bookings", a) == 5);
 }
 
-TEST_CASE("10 threads cancel one booking: all succeed, it is cancelled once", "[race][commits][bookings]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "10 threads cancel one booking: all succeed, it is cancelled once", "[race][commits][bookings]") {
     const auto row = bookings.create(a, {{"package_id", text(pkg, "id")}, {"booking_date", std::string("2031-10-04")}});
     booking::BookingService service;
     std::atomic<int> saw_cancelled{0};
@@ -193,12 +176,7 @@ TEST_CASE("losers of a race with add-ons leave no rows behind", "[race][commits]
     CHECK(scalar("SELECT total_cents FROM bookings WHERE id = " + std::to_string(ids.front())) == 11000);
 }
 
-TEST_CASE("every racer returns its lease: the pool is idle and never exceeded 3", "[race][commits][bookings][pool]") {
-    const auto& ctx = testdb::context();
-    const auto& a = ctx.tenants.tenantA.create();
-    const auto& b = ctx.tenants.tenantB.create();
-    const auto pa = packages.create(a);
-    const auto pb = packages.create(b);
+TEST_CASE_METHOD(TwoTenantsWithPackages, "every racer returns its lease: the pool is idle and never exceeded 3", "[race][commits][bookings][pool]") {
     const auto rolled_back_before = testdb::getTestDb().pool().stats().rolled_back;
     booking::BookingService service;
     Tally tally;
@@ -238,9 +216,7 @@ TEST_CASE("bookings racing a price change are charged the old or the new price",
     CHECK(scalar("SELECT price_cents FROM catalog_packages WHERE id = " + text(pkg, "id")) == 2000);
 }
 
-TEST_CASE("racers naming the tenant by slug and by id contend for one date", "[race][commits][bookings][tenant-ref]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "racers naming the tenant by slug and by id contend for one date", "[race][commits][bookings][tenant-ref]") {
     booking::BookingService service;
     Tally tally;
     runConcurrently(10, [&](int i) {
@@ -252,9 +228,7 @@ TEST_CASE("racers naming the tenant by slug and by id contend for one date", "[r
     CHECK(confirmedOn(a, "2031-10-07") == 1);
 }
 
-TEST_CASE("a racer that rolls back after booking never keeps the date", "[race][commits][bookings]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "a racer that rolls back after booking never keeps the date", "[race][commits][bookings]") {
     const auto tenant = idOf(a);
     booking::BookingService service;
     Tally tally;

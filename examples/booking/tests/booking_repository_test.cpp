@@ -50,9 +50,7 @@ TEST_CASE("the total includes the chosen add-ons at their current prices", "[boo
     CHECK(rowsOf("booking_addons", a) == 2);
 }
 
-TEST_CASE("a second booking for a taken date is DateUnavailable", "[bookings]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "a second booking for a taken date is DateUnavailable", "[bookings]") {
     const auto first = bookFor(a, request(text(pkg, "slug"), "2031-06-03"));
     try {
         bookFor(a, request(text(pkg, "slug"), "2031-06-03"));
@@ -66,12 +64,7 @@ TEST_CASE("a second booking for a taken date is DateUnavailable", "[bookings]") 
     CHECK(still->status == BookingStatus::Confirmed);
 }
 
-TEST_CASE("a date taken in tenant A is still free in tenant B", "[bookings][isolation]") {
-    const auto& ctx = testdb::context();
-    const auto& a = ctx.tenants.tenantA.create();
-    const auto& b = ctx.tenants.tenantB.create();
-    const auto pa = packages.create(a);
-    const auto pb = packages.create(b);
+TEST_CASE_METHOD(TwoTenantsWithPackages, "a date taken in tenant A is still free in tenant B", "[bookings][isolation]") {
     bookFor(a, request(text(pa, "slug"), "2031-06-04"));
     CHECK_FALSE(inTx([&](testdb::Transaction& tx) { return repo.isDateAvailable(tx, idOf(a), "2031-06-04"); }));
     CHECK(inTx([&](testdb::Transaction& tx) { return repo.isDateAvailable(tx, idOf(b), "2031-06-04"); }));
@@ -81,9 +74,7 @@ TEST_CASE("a date taken in tenant A is still free in tenant B", "[bookings][isol
     CHECK(rowsOf("bookings", b) == 1);
 }
 
-TEST_CASE("cancelling frees the date for a new booking", "[bookings]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "cancelling frees the date for a new booking", "[bookings]") {
     const auto first = bookFor(a, request(text(pkg, "slug"), "2031-06-05"));
     const auto cancelled = inTx([&](testdb::Transaction& tx) { return repo.cancel(tx, idOf(a), first.id); });
     CHECK(cancelled.status == BookingStatus::Cancelled);
@@ -114,9 +105,7 @@ TEST_CASE("cancel is idempotent, and unknown or foreign bookings are NotFound", 
     CHECK(rowsOf("bookings", a, "status = 'cancelled'") == 1);
 }
 
-TEST_CASE("an unknown package or a foreign add-on is NotFound and writes nothing", "[bookings]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "an unknown package or a foreign add-on is NotFound and writes nothing", "[bookings]") {
     const auto other = packages.create(a);
     const auto other_addon = addons.create(a, {{"package_id", text(other, "id")}});
     CHECK_THROWS_AS(bookFor(a, request("no-such-package", "2031-06-07")), booking::NotFound);
@@ -127,9 +116,7 @@ TEST_CASE("an unknown package or a foreign add-on is NotFound and writes nothing
     CHECK(rowsOf("booking_addons", a) == 0);
 }
 
-TEST_CASE("malformed requests are InvalidInput, before any row is written", "[bookings][validation]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "malformed requests are InvalidInput, before any row is written", "[bookings][validation]") {
     const auto addon = addons.create(a, {{"package_id", text(pkg, "id")}});
     const std::string slug = text(pkg, "slug");
     CHECK_THROWS_AS(bookFor(a, request(slug, "2031-02-30")), booking::InvalidInput);  // no such day
@@ -145,12 +132,7 @@ TEST_CASE("malformed requests are InvalidInput, before any row is written", "[bo
     CHECK(bookFor(a, request(slug, "2031-06-08")).status == BookingStatus::Confirmed);
 }
 
-TEST_CASE("list is ordered by date, and tenant B never sees A's bookings", "[bookings][isolation]") {
-    const auto& ctx = testdb::context();
-    const auto& a = ctx.tenants.tenantA.create();
-    const auto& b = ctx.tenants.tenantB.create();
-    const auto pa = packages.create(a);
-    const auto pb = packages.create(b);
+TEST_CASE_METHOD(TwoTenantsWithPackages, "list is ordered by date, and tenant B never sees A's bookings", "[bookings][isolation]") {
     bookFor(a, request(text(pa, "slug"), "2031-07-03"));
     bookFor(a, request(text(pa, "slug"), "2031-07-01"));
     bookings.createMany(a, 3, {{"package_id", text(pa, "id")}});

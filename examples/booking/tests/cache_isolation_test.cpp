@@ -163,9 +163,7 @@ TEST_CASE("a deleted package disappears from the cached catalog", "[cache]") {
     CHECK(slugsOf(service.listPackages(byId(a))) == std::vector<std::string>{text(rows[1], "slug")});
 }
 
-TEST_CASE("a new add-on is seen by the next cached read of its package", "[cache][addons]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "a new add-on is seen by the next cached read of its package", "[cache][addons]") {
     addons.create(a, {{"package_id", text(pkg, "id")}});
     BookingService service;
     CHECK(service.listAddons(byId(a), text(pkg, "slug")).size() == 1);
@@ -176,9 +174,7 @@ TEST_CASE("a new add-on is seen by the next cached read of its package", "[cache
     CHECK_THROWS_AS(service.listAddons(byId(a), "missing"), booking::NotFound);
 }
 
-TEST_CASE("a refused write leaves the cached catalog telling the truth", "[cache]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "a refused write leaves the cached catalog telling the truth", "[cache]") {
     BookingService service;
     const auto before = service.listPackages(byId(a));
     CHECK_THROWS_AS(service.createPackage(byId(a), NewPackage{text(pkg, "slug"), "Dup", 1}), booking::DuplicateSlug);
@@ -186,12 +182,7 @@ TEST_CASE("a refused write leaves the cached catalog telling the truth", "[cache
     CHECK(rowsOf("catalog_packages", a) == 1);
 }
 
-TEST_CASE("concurrent readers and writers of A and B: caches end true, never mixed", "[cache][race][isolation][commits]") {
-    const auto& ctx = testdb::context();
-    const auto& a = ctx.tenants.tenantA.create();
-    const auto& b = ctx.tenants.tenantB.create();
-    packages.create(a);
-    packages.create(b);
+TEST_CASE_METHOD(TwoTenantsWithPackages, "concurrent readers and writers of A and B: caches end true, never mixed", "[cache][race][isolation][commits]") {
     BookingService service;
     std::atomic<int> foreign_reads{0};
     Tally tally;
@@ -242,12 +233,7 @@ TEST_CASE("a load overtaken by an invalidation is returned but not kept", "[cach
     CHECK(cache.stats().discarded_loads == 1);
 }
 
-TEST_CASE("invalidate(A) keeps B; clear() drops every tenant", "[cache][isolation]") {
-    const auto& ctx = testdb::context();
-    const auto& a = ctx.tenants.tenantA.create();
-    const auto& b = ctx.tenants.tenantB.create();
-    packages.create(a);
-    packages.create(b);
+TEST_CASE_METHOD(TwoTenantsWithPackages, "invalidate(A) keeps B; clear() drops every tenant", "[cache][isolation]") {
     BookingService service;
     service.listPackages(byId(a));
     service.listPackages(byId(b));

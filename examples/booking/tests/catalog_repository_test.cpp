@@ -183,9 +183,7 @@ TEST_CASE("deletePackage of an unknown slug is NotFound", "[catalog]") {
                     booking::NotFound);
 }
 
-TEST_CASE("deletePackage takes the package's add-ons with it", "[catalog]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "deletePackage takes the package's add-ons with it", "[catalog]") {
     const auto keep = packages.create(a);
     addons.createMany(a, 3, {{"package_id", text(pkg, "id")}});
     addons.create(a, {{"package_id", text(keep, "id")}});
@@ -194,9 +192,7 @@ TEST_CASE("deletePackage takes the package's add-ons with it", "[catalog]") {
     CHECK(rowsOf("catalog_addons", a, "package_id = " + text(keep, "id")) == 1);
 }
 
-TEST_CASE("a package with bookings cannot be deleted: InUse", "[catalog]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "a package with bookings cannot be deleted: InUse", "[catalog]") {
     bookings.create(a, {{"package_id", text(pkg, "id")}});
     CHECK_THROWS_AS(inTx([&](testdb::Transaction& tx) { catalog.deletePackage(tx, idOf(a), text(pkg, "slug")); }),
                     booking::InUse);
@@ -213,9 +209,7 @@ TEST_CASE("tenant B cannot delete tenant A's package", "[catalog][isolation]") {
     CHECK(rowsOf("catalog_packages", a) == 1);
 }
 
-TEST_CASE("createAddon attaches an add-on to the tenant's package", "[catalog][addons]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "createAddon attaches an add-on to the tenant's package", "[catalog][addons]") {
     const auto addon = inTx([&](testdb::Transaction& tx) {
         return catalog.createAddon(tx, idOf(a), text(pkg, "slug"), NewAddon{"champagne", "Champagne", 2500});
     });
@@ -226,9 +220,7 @@ TEST_CASE("createAddon attaches an add-on to the tenant's package", "[catalog][a
     CHECK(addon.price_cents == 2500);
 }
 
-TEST_CASE("listAddons returns only that package's add-ons, ordered by slug", "[catalog][addons]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "listAddons returns only that package's add-ons, ordered by slug", "[catalog][addons]") {
     const auto other = packages.create(a);
     const auto mine = addons.createMany(a, 3, {{"package_id", text(pkg, "id")}});
     addons.createMany(a, 2, {{"package_id", text(other, "id")}});
@@ -260,9 +252,7 @@ TEST_CASE("createAddon for an unknown package is NotFound and writes nothing", "
     CHECK(rowsOf("catalog_addons", a) == 0);
 }
 
-TEST_CASE("a duplicate add-on slug within one tenant is a DuplicateSlug", "[catalog][addons]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "a duplicate add-on slug within one tenant is a DuplicateSlug", "[catalog][addons]") {
     const auto other = packages.create(a);
     const auto addon = addons.create(a, {{"package_id", text(pkg, "id")}});
     // Unique per tenant, not per package: another package cannot reuse it.
@@ -297,9 +287,7 @@ TEST_CASE("the schema refuses an add-on pointing at another tenant's package", "
     CHECK(rowsOf("catalog_addons", b) == 0);
 }
 
-TEST_CASE("60 add-ons made with createMany: one round trip, within 3 connections", "[catalog][addons][bulk]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "60 add-ons made with createMany: one round trip, within 3 connections", "[catalog][addons][bulk]") {
     const auto before = testdb::harnessStatements();
     const auto rows = addons.createMany(a, 60, {{"package_id", text(pkg, "id")}});
     CHECK(testdb::harnessStatements() - before == 1);
@@ -310,9 +298,7 @@ TEST_CASE("60 add-ons made with createMany: one round trip, within 3 connections
           testdb::getTestDb().config().connection_limit);
 }
 
-TEST_CASE("60 add-ons created one by one inside a single transaction", "[catalog][addons][bulk]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "60 add-ons created one by one inside a single transaction", "[catalog][addons][bulk]") {
     const auto tenant = idOf(a);
     const auto made = inTx([&](testdb::Transaction& tx) {
         std::vector<booking::Addon> out;
@@ -374,9 +360,7 @@ TEST_CASE("loadSnapshot of tenant B holds none of tenant A's rows", "[catalog][s
     CHECK(snap.addonsOf(num(pa, "id")).empty());
 }
 
-TEST_CASE("deleteAddon removes an add-on; an unknown one is NotFound", "[catalog][addons]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "deleteAddon removes an add-on; an unknown one is NotFound", "[catalog][addons]") {
     const auto rows = addons.createMany(a, 2, {{"package_id", text(pkg, "id")}});
     inTx([&](testdb::Transaction& tx) { catalog.deleteAddon(tx, idOf(a), text(rows[0], "slug")); });
     CHECK(rowsOf("catalog_addons", a) == 1);
@@ -384,9 +368,7 @@ TEST_CASE("deleteAddon removes an add-on; an unknown one is NotFound", "[catalog
                     booking::NotFound);
 }
 
-TEST_CASE("an add-on that was booked cannot be deleted: InUse", "[catalog][addons]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "an add-on that was booked cannot be deleted: InUse", "[catalog][addons]") {
     const auto addon = addons.create(a, {{"package_id", text(pkg, "id")}});
     booking::BookingService service;
     service.book(byId(a), request(text(pkg, "slug"), "2031-05-01", {text(addon, "slug")}));

@@ -192,6 +192,44 @@ struct Tally {
     }
 };
 
+/// A booking of `tenant` (its own package), confirmed and unpaid: what a
+/// payment webhook pays.
+inline testdb::Row unpaidBooking(const testdb::Tenant& tenant, const std::string& total = "10000") {
+    const auto pkg = packages.create(tenant);
+    return bookings.create(tenant, {{"package_id", text(pkg, "id")}, {"total_cents", total}});
+}
+
+/// What a booking has been paid so far.
+inline long long paidCents(const testdb::Row& booking) {
+    return scalar("SELECT paid_cents FROM bookings WHERE id = " + text(booking, "id"));
+}
+
+// Fixtures (TEST_CASE_METHOD) for the arrange steps many test cases share.
+// Members are created when the test case starts, inside its isolation.
+
+/// Tenant A of this file with one package.
+struct TenantWithPackage {
+    const testdb::Tenant& a = testdb::context().tenants.tenantA.create();
+    const testdb::Row pkg = packages.create(a);
+};
+
+/// Tenants A and B of this file, each with one package: the start of the
+/// tests that check one tenant never sees the other's data.
+struct TwoTenantsWithPackages {
+    const testdb::Tenant& a = testdb::context().tenants.tenantA.create();
+    const testdb::Tenant& b = testdb::context().tenants.tenantB.create();
+    const testdb::Row pa = packages.create(a);
+    const testdb::Row pb = packages.create(b);
+};
+
+/// Tenants A and B, each with one unpaid booking.
+struct TwoUnpaidBookings {
+    const testdb::Tenant& a = testdb::context().tenants.tenantA.create();
+    const testdb::Tenant& b = testdb::context().tenants.tenantB.create();
+    const testdb::Row in_a = unpaidBooking(a);
+    const testdb::Row in_b = unpaidBooking(b);
+};
+
 /// After a race: every lease is back and the pool never exceeded its limit.
 inline void checkPoolSettled() {
     auto& pool = testdb::getTestDb().pool();

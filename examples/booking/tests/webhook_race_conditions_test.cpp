@@ -40,15 +40,6 @@ struct Results {
     }
 };
 
-testdb::Row unpaidBooking(const testdb::Tenant& tenant) {
-    const auto pkg = packages.create(tenant);
-    return bookings.create(tenant, {{"package_id", text(pkg, "id")}, {"total_cents", std::string("10000")}});
-}
-
-long long paidCents(const testdb::Row& booking) {
-    return scalar("SELECT paid_cents FROM bookings WHERE id = " + text(booking, "id"));
-}
-
 // The start of most races here: tenant A, one unpaid booking of it, the
 // service, and a collector for what the deliveries get back.
 struct UnpaidBookingRace {
@@ -100,12 +91,7 @@ TEST_CASE("10 deliveries of an event for an unknown booking: recorded once", "[r
     CHECK(rowsOf("bookings", a, "paid_at IS NOT NULL") == 0);
 }
 
-TEST_CASE("tenants A and B receive one event id concurrently: once in each", "[race][commits][webhooks][isolation]") {
-    const auto& ctx = testdb::context();
-    const auto& a = ctx.tenants.tenantA.create();
-    const auto& b = ctx.tenants.tenantB.create();
-    const auto in_a = unpaidBooking(a);
-    const auto in_b = unpaidBooking(b);
+TEST_CASE_METHOD(TwoUnpaidBookings, "tenants A and B receive one event id concurrently: once in each", "[race][commits][webhooks][isolation]") {
     booking::BookingService service;
     Results ra;
     Results rb;
@@ -126,9 +112,7 @@ TEST_CASE("tenants A and B receive one event id concurrently: once in each", "[r
     CHECK(paidCents(in_b) == 10000);
 }
 
-TEST_CASE("10 bookings paid concurrently by their own events: each paid once", "[race][commits][webhooks]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "10 bookings paid concurrently by their own events: each paid once", "[race][commits][webhooks]") {
     const auto rows = bookings.createMany(a, 10, {{"package_id", text(pkg, "id")}});
     booking::BookingService service;
     Results r;
@@ -265,12 +249,7 @@ TEST_CASE("book-then-pay pipelines on 8 threads: every booking paid exactly once
     CHECK(rowsOf("payment_events", a) == 8);
 }
 
-TEST_CASE("concurrent deliveries to A and B: each tenant lists only its own events", "[race][commits][webhooks][isolation]") {
-    const auto& ctx = testdb::context();
-    const auto& a = ctx.tenants.tenantA.create();
-    const auto& b = ctx.tenants.tenantB.create();
-    const auto in_a = unpaidBooking(a);
-    const auto in_b = unpaidBooking(b);
+TEST_CASE_METHOD(TwoUnpaidBookings, "concurrent deliveries to A and B: each tenant lists only its own events", "[race][commits][webhooks][isolation]") {
     booking::BookingService service;
     Results r;
     runConcurrently(12, [&](int i) {

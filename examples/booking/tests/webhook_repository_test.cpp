@@ -19,19 +19,10 @@ WebhookResult deliver(const testdb::Tenant& tenant, const PaymentEvent& event) {
 }
 
 // A confirmed, unpaid booking of `tenant` costing `total` cents.
-testdb::Row unpaidBooking(const testdb::Tenant& tenant, const std::string& total = "10000") {
-    const auto pkg = packages.create(tenant);
-    return bookings.create(tenant, {{"package_id", text(pkg, "id")}, {"total_cents", total}});
-}
-
 // When the booking was paid, in microseconds since 1970 (exact).
 long long paidAtMicros(const testdb::Row& booking) {
     return scalar("SELECT (extract(epoch FROM paid_at) * 1000000)::bigint FROM bookings WHERE id = " +
                   text(booking, "id"));
-}
-
-long long paidCents(const testdb::Row& booking) {
-    return scalar("SELECT paid_cents FROM bookings WHERE id = " + text(booking, "id"));
 }
 
 }  // namespace
@@ -90,9 +81,7 @@ TEST_CASE("a second event for a paid booking is AlreadyPaid and pays nothing", "
     CHECK(rowsOf("payment_events", a) == 2);
 }
 
-TEST_CASE("an event for a cancelled booking is BookingCancelled and pays nothing", "[webhooks]") {
-    const auto& a = testdb::context().tenants.tenantA.create();
-    const auto pkg = packages.create(a);
+TEST_CASE_METHOD(TenantWithPackage, "an event for a cancelled booking is BookingCancelled and pays nothing", "[webhooks]") {
     const auto b = bookings.create(a, {{"package_id", text(pkg, "id")}, {"status", std::string("cancelled")}});
     const auto result = deliver(a, PaymentEvent{"stripe", "evt_5", num(b, "id"), 10000});
     CHECK(result.outcome == PaymentOutcome::BookingCancelled);
@@ -122,12 +111,7 @@ TEST_CASE("tenant B's event naming A's booking pays nothing of A's", "[webhooks]
     CHECK(rowsOf("payment_events", a) == 0);
 }
 
-TEST_CASE("one event id in tenants A and B is two independent events", "[webhooks][isolation]") {
-    const auto& ctx = testdb::context();
-    const auto& a = ctx.tenants.tenantA.create();
-    const auto& b = ctx.tenants.tenantB.create();
-    const auto in_a = unpaidBooking(a);
-    const auto in_b = unpaidBooking(b);
+TEST_CASE_METHOD(TwoUnpaidBookings, "one event id in tenants A and B is two independent events", "[webhooks][isolation]") {
     const auto ra = deliver(a, PaymentEvent{"stripe", "evt_shared", num(in_a, "id"), 10000});
     const auto rb = deliver(b, PaymentEvent{"stripe", "evt_shared", num(in_b, "id"), 10000});
     CHECK(ra.outcome == PaymentOutcome::Applied);
