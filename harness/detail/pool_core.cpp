@@ -106,6 +106,10 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
             !(queue_.front() == ticket && pick_free_slot_locked() >= 0) && !shut_down_) {
             ++stats_.timeouts;
             const auto now = Clock::now();
+            // A wait that ended in a PoolTimeout was a wait all the same.
+            ++stats_.waits;
+            stats_.total_wait += now - start;
+            stats_.max_wait = std::max<std::chrono::nanoseconds>(stats_.max_wait, now - start);
             const std::size_t waiting = queue_.size();
             const std::string held = held_by_lines_locked(now);
             leave_queue_locked(ticket);

@@ -101,6 +101,20 @@ TEST_CASE("PoolTimeout names the limit and each holder's label and file:line", "
     CHECK(pool.stats().timeouts == 1);
 }
 
+TEST_CASE("a wait that ended in PoolTimeout is counted as a wait, with its duration",
+          "[pool][timeout]") {
+    testdb::Pool pool(config_with(200ms, 1), "timeout-wait");
+    testdb::Lease held = pool.acquire("holds the only connection");
+    std::thread other([&] { CHECK_THROWS_AS(pool.acquire("waits in vain"), testdb::PoolTimeout); });
+    other.join();
+    const testdb::PoolStats stats = pool.stats();
+    CHECK(stats.timeouts == 1);
+    CHECK(stats.waits == 1);
+    // The caller waited the whole pool_timeout before giving up.
+    CHECK(stats.max_wait >= 200ms);
+    CHECK(stats.total_wait == stats.max_wait);
+}
+
 TEST_CASE("a thread holding every connection gets PoolDeadlock at once, not a wait",
           "[pool][deadlock]") {
     testdb::Pool pool(config_with(600s), "deadlock");
