@@ -70,48 +70,52 @@ Row Factory::build(const Row& overrides) const {
     return row;
 }
 
-Row Factory::create(const Tenant& tenant, const Row& overrides) const {
-    return createMany(tenant, 1, overrides).front();
+Row Factory::create(const Tenant& tenant, const Row& overrides, SourceLocation where) const {
+    return createMany(tenant, 1, overrides, where).front();
 }
 
-Row Factory::create(pqxx::transaction_base& tx, const Tenant& tenant, const Row& overrides) const {
-    return insert(tx, tenant, 1, overrides).front();
+Row Factory::create(pqxx::transaction_base& tx, const Tenant& tenant, const Row& overrides,
+                    SourceLocation where) const {
+    return insert(tx, tenant, 1, overrides, where).front();
 }
 
-std::vector<Row> Factory::createMany(const Tenant& tenant, int n, const Row& overrides) const {
+std::vector<Row> Factory::createMany(const Tenant& tenant, int n, const Row& overrides,
+                                     SourceLocation where) const {
     if (!tenant_column_.empty()) {
-        tenant.create();  // before leasing: creating it needs a lease of its own
+        tenant.create(where);  // before leasing: creating it needs a lease of its own
     }
-    Lease lease = getTestDb().acquire("testdb: " + kind_ + " factory");
+    Lease lease = getTestDb().acquire("testdb: " + kind_ + " factory", where);
     if (lease.nested()) {
         // Rollback tier: a failing insert (a test expecting a constraint
         // error) must not abort the test case's transaction.
         return withTransaction(
-            lease, [&](Transaction& tx) { return insert(tx, tenant, n, overrides); });
+            lease, [&](Transaction& tx) { return insert(tx, tenant, n, overrides, where); });
     }
     // One statement in autocommit: atomic, and a single round trip (a
     // pqxx::work would add BEGIN and COMMIT).
     pqxx::nontransaction tx(lease.connection());
-    return insert(tx, tenant, n, overrides);
+    return insert(tx, tenant, n, overrides, where);
 }
 
 std::vector<Row> Factory::createMany(pqxx::transaction_base& tx, const Tenant& tenant, int n,
-                                     const Row& overrides) const {
-    return insert(tx, tenant, n, overrides);
+                                     const Row& overrides, SourceLocation where) const {
+    return insert(tx, tenant, n, overrides, where);
 }
 
 std::vector<Row> Factory::insert(pqxx::transaction_base& tx, const Tenant& tenant, int n,
-                                 const Row& overrides) const {
+                                 const Row& overrides, SourceLocation where) const {
     if (n < 1) {
         throw Error("Error: " + kind_ + " factory asked for " + std::to_string(n) +
                     " rows of " + table_ + ".\nFix: ask for at least one row.");
     }
-    if (!tenant_column_.empty() && overrides.count(tenant_column_) == 0 && !tenant.created()) {
+    // In the rollback tier the tenant row can join the caller's transaction.
+    if (!tenant_column_.empty() && overrides.count(tenant_column_) == 0 && !tenant.created() &&
+        detail::pinnedTransaction() != &tx) {
         // Creating it here would need a second connection while the caller's
         // transaction holds one (a wait on the pool, and a tenant row that
         // outlives a rolled-back transaction).
-        throw Error("Error: " + kind_ + " factory got tenant " + tenant.slug() +
-                    " inside a transaction before the tenant was created.\nFix: call " +
+        throw Error("Error: " + kind_ + " factory at " + where.to_string() + " got tenant " +
+                    tenant.slug() + " inside a transaction before the tenant was created.\nFix: call " +
                     "tenant.create() before opening the transaction (or use create(tenant) "
                     "without a transaction, which creates it first).");
     }
@@ -120,7 +124,7 @@ std::vector<Row> Factory::insert(pqxx::transaction_base& tx, const Tenant& tenan
     for (int i = 0; i < n; ++i) {
         Row row = build(overrides);
         if (!tenant_column_.empty() && row.count(tenant_column_) == 0) {
-            row[tenant_column_] = tenant.id();
+            row[tenant_column_] = tenant.id(where);
         }
         rows.push_back(std::move(row));
     }

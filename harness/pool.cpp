@@ -20,7 +20,7 @@ Config validated(Config config) {
 Pool::Pool(Config config, std::string run_token)
     : core_(std::make_shared<detail::PoolCore>(validated(std::move(config)), std::move(run_token))) {}
 
-Pool::~Pool() { core_->shutdown(); }
+Pool::~Pool() { core_->shutdown(SourceLocation::current()); }
 
 Lease Pool::acquire(std::string label, SourceLocation where) {
     return core_->acquire(std::move(label), where);
@@ -42,7 +42,12 @@ void Pool::set_label_provider(std::function<std::string()> provider) {
     core_->set_label_provider(std::move(provider));
 }
 
-ShutdownReport Pool::shutdown() { return core_->shutdown(); }
+void Pool::set_acquire_check(std::function<void(const std::string&, SourceLocation)> check) {
+    core_->set_acquire_check(std::move(check));
+}
+
+ShutdownReport Pool::shutdown(SourceLocation where) { return core_->shutdown(where); }
+SourceLocation Pool::shut_down_at() const { return core_->shut_down_at(); }
 bool Pool::is_shut_down() const { return core_->is_shut_down(); }
 
 }  // namespace testdb

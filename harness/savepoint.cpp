@@ -9,32 +9,58 @@
 namespace testdb::detail {
 namespace {
 
-void send(pqxx::connection_base& conn, const char* sql) {
-    pqxx::nontransaction tx(conn, "testdb savepoint control");
-    tx.exec(sql);
-}
+// The innermost withTransaction() of this thread in a rollback-tier test.
+thread_local Transaction* t_open_tx = nullptr;
+thread_local std::shared_ptr<const SavepointMark> t_mark;
 
 }  // namespace
 
-Savepoint::Savepoint(pqxx::connection_base& conn) : conn_(conn) {
-    send(conn_, "SAVEPOINT testdb_tx");
+Transaction* pinnedTransaction() { return t_open_tx; }
+std::shared_ptr<const SavepointMark> currentSavepoint() { return t_mark; }
+
+Savepoint::Savepoint(pqxx::connection_base& conn, Transaction* open)
+    : conn_(conn), open_(open), mark_(std::make_shared<SavepointMark>()) {
+    mark_->parent = t_mark;
+    send("SAVEPOINT testdb_tx");
 }
 
 Savepoint::~Savepoint() {
     if (done_) {
         return;
     }
+    mark_->rolled_back = true;
     try {
         // Undo the failed work; the test's transaction itself goes on.
-        send(conn_, "ROLLBACK TO SAVEPOINT testdb_tx; RELEASE SAVEPOINT testdb_tx");
+        // PostgreSQL resolves the name to the innermost savepoint.
+        send("ROLLBACK TO SAVEPOINT testdb_tx; RELEASE SAVEPOINT testdb_tx");
     } catch (const std::exception& e) {
         log().warn("could not roll back to the savepoint: {}", e.what());
     }
 }
 
 void Savepoint::release() {
-    send(conn_, "RELEASE SAVEPOINT testdb_tx");
+    send("RELEASE SAVEPOINT testdb_tx");
     done_ = true;
+}
+
+void Savepoint::send(const char* sql) {
+    if (open_ != nullptr) {
+        open_->exec(sql);
+        return;
+    }
+    pqxx::nontransaction tx(conn_, "testdb savepoint control");
+    tx.exec(sql);
+}
+
+Savepoint::Active::Active(Savepoint& savepoint, Transaction& tx)
+    : previous_tx_(t_open_tx), previous_mark_(t_mark) {
+    t_open_tx = &tx;
+    t_mark = savepoint.mark_;
+}
+
+Savepoint::Active::~Active() {
+    t_open_tx = previous_tx_;
+    t_mark = previous_mark_;
 }
 
 void throwWorkInsideRollbackTest() {

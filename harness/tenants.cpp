@@ -7,6 +7,7 @@
 #include <pqxx/result>
 
 #include "harness/detail/log.hpp"
+#include "harness/detail/test_phase.hpp"
 #include "harness/detail/tenant_catalog.hpp"
 #include "testdb/errors.hpp"
 #include "testdb/run_token.hpp"
@@ -36,45 +37,76 @@ const TenantTable& tenantTable() { return table_settings(); }
 Tenant::Tenant(char letter, std::string file_slug, std::string run_token)
     : letter_(letter), slug_(std::move(file_slug) + "-" + letter + "-" + std::move(run_token)) {}
 
-const Tenant& Tenant::create() const {
+namespace {
+
+std::string insert_tenant(pqxx::transaction_base& tx, const std::string& slug) {
+    const TenantTable& t = tenantTable();
+    std::string columns = tx.quote_name(t.slug);
+    std::string values = tx.quote(slug);
+    for (const auto& [column, value_of] : t.extra_columns) {
+        columns += ", " + tx.quote_name(column);
+        values += ", " + tx.quote(value_of(slug));
+    }
+    detail::count_statement();
+    const pqxx::result r = tx.exec("INSERT INTO " + t.table + " (" + columns + ") VALUES (" +
+                                   values + ") RETURNING " + tx.quote_name(t.key));
+    return r[0][0].c_str();
+}
+
+}  // namespace
+
+bool Tenant::exists_locked() const {
+    if (!id_.empty() && created_in_ && created_in_->undone()) {
+        // Made inside a savepoint that was rolled back: the row is gone.
+        id_.clear();
+        created_in_.reset();
+    }
+    return !id_.empty();
+}
+
+const Tenant& Tenant::create(SourceLocation where) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!id_.empty()) {
+    if (exists_locked()) {
         return *this;
     }
-    const TenantTable& t = tenantTable();
+    detail::requireRunningTest("tenant " + slug_ + " (create() or id())", where);
+    created_by_ = detail::runningTest();
+    if (Transaction* open = detail::pinnedTransaction()) {
+        // Rollback tier, inside withTransaction(): the test's one connection
+        // is busy with that transaction, and the row belongs to it anyway.
+        id_ = insert_tenant(*open, slug_);
+        created_in_ = detail::currentSavepoint();
+        return *this;
+    }
     withConnection(
         [&](pqxx::connection_base& conn) {
-            std::string columns = conn.quote_name(t.slug);
-            std::string values = conn.quote(slug_);
-            for (const auto& [column, value_of] : t.extra_columns) {
-                columns += ", " + conn.quote_name(column);
-                values += ", " + conn.quote(value_of(slug_));
-            }
             pqxx::nontransaction tx(conn);
-            detail::count_statement();
-            const pqxx::result r = tx.exec("INSERT INTO " + t.table + " (" + columns +
-                                           ") VALUES (" + values + ") RETURNING " +
-                                           conn.quote_name(t.key));
-            id_ = r[0][0].c_str();
+            id_ = insert_tenant(tx, slug_);
         },
-        "testdb: create tenant " + slug_);
+        "testdb: create tenant " + slug_, where);
     return *this;
 }
 
 bool Tenant::created() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return !id_.empty();
+    return exists_locked();
 }
 
-std::string Tenant::id() const {
-    create();
+std::string Tenant::id(SourceLocation where) const {
+    create(where);
     std::lock_guard<std::mutex> lock(mutex_);
     return id_;
+}
+
+std::string Tenant::createdBy() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return created_by_;
 }
 
 void Tenant::forget() const {
     std::lock_guard<std::mutex> lock(mutex_);
     id_.clear();
+    created_in_.reset();
 }
 
 Tenants::Tenants(const std::string& file_slug, const std::string& run_token)

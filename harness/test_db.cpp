@@ -53,13 +53,13 @@ TestDb::~TestDb() {
     }
 }
 
-ShutdownReport TestDb::shutdown() {
+ShutdownReport TestDb::shutdown(SourceLocation where) {
     if (shutdown_report_) {
         ShutdownReport again = *shutdown_report_;
         again.already_shut_down = true;
         return again;
     }
-    ShutdownReport report = pool_->shutdown();
+    ShutdownReport report = pool_->shutdown(where);
     if (!cloned_database_.empty() && !keep_server_) {
         dropClonedDatabase();
     }

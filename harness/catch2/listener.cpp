@@ -15,7 +15,9 @@
 #include <sstream>
 
 #include "harness/catch2/run_recorder.hpp"
+#include "harness/detail/leftovers.hpp"
 #include "harness/detail/rollback_scope.hpp"
+#include "harness/detail/test_phase.hpp"
 #include "testdb/catch2.hpp"
 #include "testdb/config.hpp"
 #include "testdb/errors.hpp"
@@ -47,15 +49,29 @@ std::string current_test_name() {
     return g_test_name;
 }
 
+// testdb's own lines (summary, per-file lines, notices) go to stderr:
+// stdout belongs to the reporter, whose XML, JUnit or TAP a CI parses.
+std::ostream& out() { return std::cerr; }
+
+enum class Finding { Leak, Error };
+
 // Reports a failure on the running test case through Catch2's own result
-// mechanism, so it counts like a failed assertion of that test.
-void fail_test_case(const Catch::SourceLineInfo& where, const std::string& message) {
+// mechanism, so it counts like a failed assertion of that test. Only leaks
+// count as leaks in the report; an error of testdb's own checks is not one.
+void fail_test_case(const Catch::SourceLineInfo& where, const std::string& message,
+                    Finding finding = Finding::Leak) {
     Catch::AssertionHandler handler("testdb", where, Catch::StringRef(),
                                     Catch::ResultDisposition::ContinueOnFailure);
     handler.handleMessage(Catch::ResultWas::ExplicitFailure, message);
     handler.complete();
-    detail::recorder().addLeak(message);
+    if (finding == Finding::Leak) {
+        detail::recorder().addLeak(message);
+    }
 }
+
+// A failure found after the last test case: no test case can carry it, so
+// testdb's main() turns it into the exit code.
+void fail_run(const std::string& message) { testdb::detail::addRunFailure(message); }
 
 std::string rows_text(const std::vector<std::pair<std::string, long long>>& rows) {
     std::string text;
@@ -92,6 +108,9 @@ public:
             db.useClonedDatabase(suite.schema_file);
         }
         db.pool().set_label_provider(&current_test_name);
+        db.pool().set_acquire_check([](const std::string& label, SourceLocation where) {
+            testdb::detail::requireRunningTest("\"" + label + "\" asked for a connection", where);
+        });
         if (!suite.schema_file.empty()) {
             applySchemaOnce(suite.schema_file);
         }
@@ -120,6 +139,7 @@ public:
             TestContext& ctx = contexts::forFile(currentTestCaseInfo->lineInfo.file);
             ctx.beginTestCase();
             contexts::setCurrent(&ctx);
+            testdb::detail::testCaseStarted(currentTestCaseInfo->name);
             rolled_back_before_ = getTestDb().pool().stats().rolled_back;
             if (isolation_ == Isolation::Rollback && !hasCommitsTag()) {
                 rollback_.emplace(getTestDb().pool(), currentTestCaseInfo->name);
@@ -134,6 +154,7 @@ public:
         if (--depth_ == 0) {
             endRollbackScope();
             endOfTestCaseChecks(stats.assertions.failed > 0);
+            testdb::detail::testCaseEnded();  // before the context goes: no window
             contexts::setCurrent(nullptr);
         }
         TestEventListenerBase::sectionEnded(stats);
@@ -152,14 +173,7 @@ public:
 
     void testRunEnded(const Catch::TestRunStats& stats) override {
         TestDb& db = getTestDb();
-        std::vector<LeftoverRecord> leftovers;
-        try {
-            for (const auto& [table, rows] : remainingRowsOfRun()) {
-                leftovers.push_back({table, rows});
-            }
-        } catch (const std::exception& e) {
-            detail::recorder().addLeak(std::string("leftover check failed: ") + e.what());
-        }
+        const std::vector<LeftoverRecord> leftovers = checkLeftovers(db);
         const ShutdownReport shutdown = db.shutdown();
         const auto now = std::chrono::steady_clock::now();
         for (const LeaseInfo& held : shutdown.outstanding) {
@@ -167,15 +181,18 @@ public:
         }
         RunReport& report = detail::recorder().finish(shutdown.stats, db.config().connection_limit,
                                                       db.pool().application_name(), leftovers);
-        std::cout << report.summary_line() << std::endl;
+        out() << report.summary_line() << std::endl;
         for (const FileRecord& file : report.files) {
-            std::ostringstream line;  // own stream: Catch2 shares std::cout's format flags
+            std::ostringstream line;  // own stream: never touch the shared stream's flags
             line << std::fixed << std::setprecision(2) << "  " << file.slug << ": " << file.tests
                  << " tests, " << file.failed << " failed, " << file.seconds << " s ("
                  << file.file << ")\n";
-            std::cout << line.str();
+            out() << line.str();
         }
-        std::cout << std::flush;
+        for (const std::string& failure : testdb::detail::runFailures()) {
+            out() << "testdb: the run fails: " << failure << "\n";
+        }
+        out() << std::flush;
         if (auto path = setting("TESTDB_REPORT")) {
             report.write(*path);
         }
@@ -217,10 +234,58 @@ private:
         }
     }
 
+    // Rows of this run still present at its end. A check that cannot run
+    // (the pool shut down by a test, a table gone) is an error, not a leak.
+    static std::vector<LeftoverRecord> checkLeftovers(TestDb& db) {
+        std::vector<LeftoverRecord> leftovers;
+        if (db.pool().is_shut_down()) {
+            fail_run("Error: testdb could not check the run for leftover rows: the pool was "
+                     "shut down at " + db.pool().shut_down_at().to_string() +
+                     " before the run ended.");
+            return leftovers;
+        }
+        try {
+            const auto found = testdb::detail::leftoversByTenant();
+            for (const auto& tenant : found) {
+                for (const auto& [table, rows] : tenant.rows) {
+                    auto same = std::find_if(leftovers.begin(), leftovers.end(),
+                                             [&](const LeftoverRecord& r) { return r.table == table; });
+                    if (same == leftovers.end()) {
+                        leftovers.push_back({table, rows});
+                    } else {
+                        same->rows += rows;
+                    }
+                }
+            }
+            if (!leftovers.empty()) {
+                fail_run(testdb::detail::leftoverMessage(found));
+            }
+        } catch (const std::exception& e) {
+            fail_run(std::string("Error: testdb could not check the run for leftover rows "
+                                 "(an error of the check, not a leak): ") + e.what());
+        }
+        return leftovers;
+    }
+
     void endOfTestCaseChecks(bool failed) {
         const Catch::SourceLineInfo& where = currentTestCaseInfo->lineInfo;
         const std::string name = currentTestCaseInfo->name;
         Pool& pool = getTestDb().pool();
+        if (pool.is_shut_down()) {
+            // Nothing can be checked or cleaned any more. Flag the test that
+            // did it, once, at its own call.
+            if (!shutdown_reported_) {
+                shutdown_reported_ = true;
+                const SourceLocation at = pool.shut_down_at();
+                fail_test_case(Catch::SourceLineInfo(at.file, static_cast<std::size_t>(at.line)),
+                               "Error: test \"" + name + "\" shut testdb's pool down (shutdown() "
+                               "at " + at.to_string() + "); testdb can no longer check or clean "
+                               "up after it or any later test.\nFix: never call shutdown() in "
+                               "a test; testdb's listener calls it when the run ends.",
+                               Finding::Error);
+            }
+            return;
+        }
         const auto now = std::chrono::steady_clock::now();
         for (const LeaseInfo& held : pool.holders()) {
             // A lease kept across tests is reported once, against the test
@@ -231,8 +296,10 @@ private:
             if (!reported_leases_.insert(key).second) {
                 continue;
             }
+            // The holder on a line of its own, like PoolTimeout's, so the
+            // console keeps its file:line in one piece.
             fail_test_case(where, "LeakError: test \"" + name + "\" ended while still holding a "
-                                  "lease: " + held.describe(now) +
+                                  "lease:\n  held by " + held.describe(now) +
                                   "\nFix: let the Lease go out of scope (or release() it) "
                                   "before the test ends; withTransaction() does it for you.");
         }
@@ -259,12 +326,18 @@ private:
             } else {
                 ctx.tenants.cleanupTenants();
             }
+        } catch (const LeakError& e) {
+            fail_test_case(where, e.what());
         } catch (const std::exception& e) {
-            fail_test_case(where, std::string("testdb cleanup failed: ") + e.what());
+            fail_test_case(where,
+                           "Error: testdb could not check or clean up after test \"" + name +
+                               "\" (an error of the check itself, not a leak): " + e.what(),
+                           Finding::Error);
         }
     }
 
     std::set<std::string> reported_leases_;
+    bool shutdown_reported_ = false;
     Isolation isolation_ = Isolation::Tenant;
     std::optional<testdb::detail::RollbackScope> rollback_;
 
@@ -277,18 +350,17 @@ private:
         db.keepEmbeddedServer();
         std::string list;
         for (const std::string& slug : kept) {
-            list += (list.empty() ? "'" : ", '") + slug + "'";
+            list += (list.empty() ? "" : ", ") + slug;
         }
-        std::cout << "testdb: kept the rows of \"" << name << "\" (TESTDB_KEEP_FAILED=1): tenants "
-                  << list << "\n  inspect: psql '" << db.config().masked_url()
-                  << "' -c \"SELECT * FROM " << tenantTable().table << " WHERE "
-                  << tenantTable().slug << " IN (" << list << ")\"\n"
-                  << "  (the next testdb run removes the rows";
+        out() << "testdb: kept the rows of \"" << name << "\" (TESTDB_KEEP_FAILED=1): tenants "
+              << list << "\n  inspect: "
+              << testdb::detail::inspectCommand(db.config().masked_url(), kept) << "\n"
+              << "  (the next testdb run removes the rows";
         if (const EmbeddedServer* server = db.embedded_server()) {
-            std::cout << "; stop the kept server with: testdb down --server "
-                      << server->directory().string();
+            out() << "; stop the kept server with: testdb down --server "
+                  << testdb::detail::shellQuote(server->directory().string());
         }
-        std::cout << ")" << std::endl;
+        out() << ")" << std::endl;
     }
 
     int depth_ = 0;

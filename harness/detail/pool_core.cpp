@@ -54,15 +54,20 @@ PoolCore::PoolCore(Config config, std::string run_token)
 
 Lease PoolCore::acquire(std::string label, SourceLocation where) {
     std::function<std::string()> provider;
+    std::function<void(const std::string&, SourceLocation)> check;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         provider = label_provider_;
+        check = acquire_check_;
     }
     if (label.empty() && provider) {
         label = provider();
     }
     if (label.empty()) {
         label = "unnamed caller";
+    }
+    if (check) {
+        check(label, where);
     }
 
     std::unique_lock<std::mutex> lock(mutex_);
@@ -79,7 +84,8 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
         if (shut_down_) {
             leave_queue_locked(ticket);
             throw PoolClosed("PoolClosed: \"" + label + "\" at " + where.to_string() +
-                             " asked for a connection after the pool was shut down.\n"
+                             " asked for a connection after the pool was shut down (at " +
+                             shut_down_at_.to_string() + ").\n"
                              "Fix: do not use getTestDb() after shutdown() (the global teardown "
                              "calls it at the end of the run).");
         }
@@ -298,11 +304,14 @@ std::vector<LeaseInfo> PoolCore::holders() const {
     return holders_locked();
 }
 
-ShutdownReport PoolCore::shutdown() {
+ShutdownReport PoolCore::shutdown(SourceLocation where) {
     std::vector<std::unique_ptr<PooledConnection>> closing;
     ShutdownReport report;
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        if (!shut_down_) {
+            shut_down_at_ = where;
+        }
         report.already_shut_down = shut_down_;
         report.outstanding = holders_locked();
         if (!shut_down_) {
@@ -330,9 +339,19 @@ bool PoolCore::is_shut_down() const {
     return shut_down_;
 }
 
+SourceLocation PoolCore::shut_down_at() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return shut_down_at_;
+}
+
 void PoolCore::set_label_provider(std::function<std::string()> provider) {
     std::lock_guard<std::mutex> lock(mutex_);
     label_provider_ = std::move(provider);
+}
+
+void PoolCore::set_acquire_check(std::function<void(const std::string&, SourceLocation)> check) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    acquire_check_ = std::move(check);
 }
 
 int PoolCore::pick_free_slot_locked() const {

@@ -41,9 +41,11 @@ public:
 
     PoolStats stats() const;
     std::vector<LeaseInfo> holders() const;
-    ShutdownReport shutdown();
+    ShutdownReport shutdown(SourceLocation where);
     bool is_shut_down() const;
+    SourceLocation shut_down_at() const;
     void set_label_provider(std::function<std::string()> provider);
+    void set_acquire_check(std::function<void(const std::string&, SourceLocation)> check);
 
     const Config& config() const { return config_; }
     const std::string& run_token() const { return run_token_; }
@@ -81,13 +83,16 @@ private:
     std::uint64_t next_ticket_ = 0;
     PoolStats stats_;
     bool shut_down_ = false;
+    SourceLocation shut_down_at_;  // the first shutdown() call
     std::function<std::string()> label_provider_;
+    std::function<void(const std::string&, SourceLocation)> acquire_check_;
 
     // The rollback tier's pinned connection: lent to one borrower at a time.
     struct Pin {
         std::size_t slot = 0;
         std::thread::id thread;
         bool borrowed = false;
+        int nested = 0;  // borrows inside the borrower's withTransaction()
         LeaseInfo borrower;
     };
     std::optional<Pin> pin_;

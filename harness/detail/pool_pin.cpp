@@ -2,13 +2,14 @@
 // for a whole test case and lends it to every acquire() of that test.
 #include "harness/detail/pool_core.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/test_db.hpp"
 
 namespace testdb::detail {
 
 Lease PoolCore::pin(std::string label, SourceLocation where) {
     Lease owner = acquire(std::move(label), where);
     std::lock_guard<std::mutex> lock(mutex_);
-    pin_ = Pin{owner.slot_, std::this_thread::get_id(), false, {}};
+    pin_ = Pin{owner.slot_, std::this_thread::get_id(), false, 0, {}};
     return owner;
 }
 
@@ -28,6 +29,14 @@ Lease PoolCore::borrow_pinned_locked(std::string label, SourceLocation where) {
             "transaction, which other connections could not see anyway.\nFix: tag the test "
             "case [commits] so it runs in the tenant tier with real commits, or do the work "
             "on the test's own thread.");
+    }
+    if (pin.borrowed && pinnedTransaction() != nullptr) {
+        // Inside the borrower's withTransaction() on this thread: a nested
+        // withTransaction() (or a factory) shares the connection and runs in
+        // a savepoint of its own.
+        ++pin.nested;
+        ++stats_.acquires;
+        return Lease(shared_from_this(), pin.slot, true);
     }
     if (pin.borrowed) {
         throw IsolationError(
@@ -49,7 +58,11 @@ Lease PoolCore::borrow_pinned_locked(std::string label, SourceLocation where) {
 void PoolCore::give_back_borrowed(std::size_t slot) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
     if (pin_ && pin_->slot == slot) {
-        pin_->borrowed = false;
+        if (pin_->nested > 0) {
+            --pin_->nested;
+        } else {
+            pin_->borrowed = false;
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 
 #include <pqxx/transaction_base>
 
+#include "testdb/source_location.hpp"
 #include "testdb/tenants.hpp"
 
 namespace testdb {
@@ -60,23 +61,28 @@ public:
 
     /// Inserts one row for `tenant` (one statement) and returns it as stored
     /// (every column, the generated key included).
-    Row create(const Tenant& tenant, const Row& overrides = {}) const;
+    /// `where` (the caller, captured automatically) is named by its errors.
+    Row create(const Tenant& tenant, const Row& overrides = {},
+               SourceLocation where = SourceLocation::current()) const;
     /// Same, inside a transaction you already hold.
-    Row create(pqxx::transaction_base& tx, const Tenant& tenant, const Row& overrides = {}) const;
+    Row create(pqxx::transaction_base& tx, const Tenant& tenant, const Row& overrides = {},
+               SourceLocation where = SourceLocation::current()) const;
 
     /// Inserts `n` rows for `tenant` with one multi-row INSERT (one round
     /// trip, one transaction) and returns them with their keys, in order.
-    std::vector<Row> createMany(const Tenant& tenant, int n, const Row& overrides = {}) const;
+    std::vector<Row> createMany(const Tenant& tenant, int n, const Row& overrides = {},
+                                SourceLocation where = SourceLocation::current()) const;
     /// Same, inside a transaction you already hold.
     std::vector<Row> createMany(pqxx::transaction_base& tx, const Tenant& tenant, int n,
-                                const Row& overrides = {}) const;
+                                const Row& overrides = {},
+                                SourceLocation where = SourceLocation::current()) const;
 
     /// The table name.
     const std::string& table() const { return table_; }
 
 private:
     std::vector<Row> insert(pqxx::transaction_base& tx, const Tenant& tenant, int n,
-                            const Row& overrides) const;
+                            const Row& overrides, SourceLocation where) const;
 
     std::string table_;
     std::string kind_;

@@ -83,12 +83,18 @@ public:
     /// Supplies the label used when acquire() gets none (testdb's Catch2
     /// listener sets the current test case name).
     void set_label_provider(std::function<std::string()> provider);
+    /// Runs `check(label, where)` before every acquire(); an exception it
+    /// throws refuses the lease (testdb's listener refuses work that
+    /// outlived its test case this way).
+    void set_acquire_check(std::function<void(const std::string& label, SourceLocation where)> check);
 
     /// Closes every idle connection and refuses further acquires. Leases still
     /// out are reported in the result (and their connections closed when they
     /// come back). Safe to call twice: the second call reports
     /// already_shut_down and changes nothing.
-    ShutdownReport shutdown();
+    ShutdownReport shutdown(SourceLocation where = SourceLocation::current());
+    /// Where shutdown() was first called; an empty location while open.
+    SourceLocation shut_down_at() const;
     /// True once shutdown() ran.
     bool is_shut_down() const;
 

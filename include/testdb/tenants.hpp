@@ -13,7 +13,13 @@
 
 #include <pqxx/strconv>
 
+#include "testdb/source_location.hpp"
+
 namespace testdb {
+
+namespace detail {
+struct SavepointMark;
+}  // namespace detail
 
 /// Where tenants live. Defaults match a table `tenants(id, slug)`.
 struct TenantTable {
@@ -40,23 +46,29 @@ public:
     Tenant(char letter, std::string file_slug, std::string run_token);
 
     /// Inserts the tenant row (one statement) unless this test already did;
-    /// returns *this so `tenantA.create().id()` reads well.
-    const Tenant& create() const;
+    /// returns *this so `tenantA.create().id()` reads well. Inside a
+    /// rollback-tier withTransaction() the row is part of that transaction
+    /// (and made again if its savepoint is rolled back). Errors name `where`.
+    /// Throws IsolationError when the test case it belongs to has ended.
+    const Tenant& create(SourceLocation where = SourceLocation::current()) const;
     /// True once create() ran in the current test case.
     bool created() const;
-    /// The tenant's key as text (creates the tenant if needed).
-    std::string id() const;
+    /// The tenant's key as text (creates the tenant if needed, see create()).
+    std::string id(SourceLocation where = SourceLocation::current()) const;
     /// The tenant's key converted with libpqxx, e.g. `id_as<long long>()`.
     template <typename T>
-    T id_as() const {
+    T id_as(SourceLocation where = SourceLocation::current()) const {
         T value{};
-        pqxx::from_string(id(), value);
+        pqxx::from_string(id(where), value);
         return value;
     }
     /// The slug, known before create(): `booking-repository-a-7f3c2a`.
     const std::string& slug() const { return slug_; }
     /// 'a' or 'b'.
     char letter() const { return letter_; }
+
+    /// The test case that last created the row ("" when none did).
+    std::string createdBy() const;
 
     /// Forgets the created row (after cleanup deleted it).
     void forget() const;
@@ -66,6 +78,10 @@ private:
     std::string slug_;
     mutable std::mutex mutex_;
     mutable std::string id_;  // empty until created
+    mutable std::string created_by_;
+    // The rollback-tier savepoint the row was made in (nullptr: none).
+    mutable std::shared_ptr<const detail::SavepointMark> created_in_;
+    bool exists_locked() const;
 };
 
 /// Tenants A and B of one test file, and their cleanup.

@@ -67,7 +67,7 @@ public:
     /// Closes the pool and stops the embedded server. Safe to call twice
     /// (the second call reports already_shut_down). Leases still out are
     /// reported by holder and logged as errors.
-    ShutdownReport shutdown();
+    ShutdownReport shutdown(SourceLocation where = SourceLocation::current());
 
 private:
     friend TestDb& getTestDb();
@@ -97,12 +97,39 @@ using Transaction = pqxx::transaction_base;
 
 namespace detail {
 
+/// One SAVEPOINT of the rollback tier, as seen by work done inside it: a
+/// tenant row created there is gone once this savepoint, or one around it,
+/// is rolled back.
+struct SavepointMark {
+    std::shared_ptr<const SavepointMark> parent;  ///< the savepoint around it, if any
+    bool rolled_back = false;                     ///< ROLLBACK TO SAVEPOINT was sent
+    /// True when this savepoint or one around it was rolled back.
+    bool undone() const {
+        for (const SavepointMark* mark = this; mark != nullptr; mark = mark->parent.get()) {
+            if (mark->rolled_back) {
+                return true;
+            }
+        }
+        return false;
+    }
+};
+
+/// The transaction object of the innermost withTransaction() running on
+/// this thread inside a rollback-tier test case (nullptr outside one):
+/// nested work runs through it, since libpqxx allows one transaction object
+/// per connection and the test has one connection.
+Transaction* pinnedTransaction();
+/// The innermost savepoint open on this thread (nullptr outside one).
+std::shared_ptr<const SavepointMark> currentSavepoint();
+
 /// A SAVEPOINT on a connection whose transaction is already open (the
 /// rollback tier): released by release(), rolled back to if destroyed first.
+/// Nested savepoints go through the enclosing one's transaction object.
 class Savepoint {
 public:
-    /// Sends SAVEPOINT.
-    explicit Savepoint(pqxx::connection_base& conn);
+    /// Sends SAVEPOINT, through `open` when an enclosing savepoint's
+    /// transaction object is alive, else on `conn` directly.
+    Savepoint(pqxx::connection_base& conn, Transaction* open);
     Savepoint(const Savepoint&) = delete;
     Savepoint& operator=(const Savepoint&) = delete;
     /// ROLLBACK TO SAVEPOINT unless release() ran (never throws).
@@ -110,8 +137,28 @@ public:
     /// RELEASE SAVEPOINT: the work stays part of the enclosing transaction.
     void release();
 
+    /// While alive, makes `tx` this thread's pinnedTransaction() and this
+    /// savepoint its currentSavepoint(); restores the previous ones after.
+    class Active {
+    public:
+        /// Enters `savepoint` with `tx` as the thread's transaction object.
+        Active(Savepoint& savepoint, Transaction& tx);
+        Active(const Active&) = delete;
+        Active& operator=(const Active&) = delete;
+        /// Restores the enclosing savepoint (if any).
+        ~Active();
+
+    private:
+        Transaction* previous_tx_;
+        std::shared_ptr<const SavepointMark> previous_mark_;
+    };
+
 private:
+    void send(const char* sql);
+
     pqxx::connection_base& conn_;
+    Transaction* open_;
+    std::shared_ptr<SavepointMark> mark_;
     bool done_ = false;
 };
 
@@ -119,14 +166,21 @@ private:
 /// rollback-tier test, whose transaction is already open.
 [[noreturn]] void throwWorkInsideRollbackTest();
 
-/// Runs `fn` inside a SAVEPOINT on the lease's open transaction.
+/// Runs `fn` inside a SAVEPOINT on the lease's open transaction; inside
+/// another withTransaction() of the same test, nested in its savepoint.
 template <typename Fn>
 auto inSavepoint(Lease& lease, Fn&& fn) {
-    Savepoint savepoint(lease.connection());
+    Transaction* const open = pinnedTransaction();
+    Savepoint savepoint(lease.connection(), open);
     // The transaction object must be gone before RELEASE is sent: libpqxx
     // allows one transaction object per connection at a time.
     auto run = [&]() -> decltype(auto) {
+        if (open != nullptr) {
+            Savepoint::Active active(savepoint, *open);
+            return std::forward<Fn>(fn)(*open);
+        }
         pqxx::nontransaction tx(lease.connection(), "testdb savepoint");
+        Savepoint::Active active(savepoint, tx);
         return std::forward<Fn>(fn)(static_cast<Transaction&>(tx));
     };
     if constexpr (std::is_void_v<std::invoke_result_t<Fn, Transaction&>>) {

@@ -72,7 +72,8 @@ TEST_CASE("bad suite: a test that keeps a lease fails, naming the test and the l
     INFO(run.output);
     CHECK(run.exit_code != 0);
     CHECK_THAT(run.output, Contains("LeakError: test \"keeps a lease past its end\" ended while "
-                                    "still holding a lease: \"kept on purpose\" at "));
+                                    "still holding a lease:") &&
+                               Contains("held by \"kept on purpose\" at "));
     CHECK_THAT(run.output, Contains("bad_behaviour_test.cpp:"));
     // The test after it is unaffected: only the first one fails.
     CHECK_THAT(run.output, Contains("testdb: 1/2 tests passed"));
@@ -134,4 +135,73 @@ TEST_CASE("TESTDB_KEEP_FAILED keeps a failed test's rows; the next run sweeps th
     CHECK(swept[0].rfind("bad-behaviour-ak", 0) == 0);
     CHECK(tenants_of_run("keepme") == 0);
     CHECK(rows_where("items", "true") == 0);
+}
+
+TEST_CASE("bad suite: a thread that makes a tenant after its test ended is refused",
+          "[selftest][late]") {
+    const child::Result run = run_bad("[late-tenant]", "latetenant");
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output,
+               Contains("late work: IsolationError: tenant bad-behaviour-a-latetenant (create() or "
+                        "id()) at late_tenant.cpp:11 after test \"starts a thread that makes a "
+                        "tenant after the test ended\" ended"));
+    CHECK_THAT(run.output, Contains("testdb: the run fails: IsolationError"));
+    CHECK(tenants_of_run("latetenant") == 0);
+}
+
+TEST_CASE("bad suite: a lease taken after its test ended is refused", "[selftest][late]") {
+    const child::Result run = run_bad("[late-lease]", "latelease");
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Contains("late work: IsolationError: \"late lease\" asked for a "
+                                    "connection at late_lease.cpp:22 after test \"starts a thread "
+                                    "that leases after the test ended\" ended"));
+}
+
+TEST_CASE("bad suite: rows left at run end fail the run, naming tables, counts and tenant",
+          "[selftest][leftovers]") {
+    const child::Result run = run_bad("[stray-rows]", "strayrun");
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Contains("testdb: 1/1 tests passed"));  // no test case failed...
+    CHECK_THAT(run.output, Contains("LeakError: the run left rows behind") &&  // ...the run did
+                               Contains("tenant bad-behaviour-x-strayrun (a tenant of ") &&
+                               Contains("items 2, tenants 1"));
+    CHECK(testdb::sweepStaleTenants({"bad-behaviour"}).size() == 1);
+    CHECK(tenants_of_run("strayrun") == 0);
+}
+
+TEST_CASE("bad suite: holder lines keep their long file:line whole on the console",
+          "[selftest][console]") {
+    const std::string long_path =
+        "/home/ci/builds/a-group/a-subgroup/the-project/tests/integration/a_rather_long_directory_"
+        "name/booking_repository_holder_test.cpp";
+    auto env = child_env("longpath");
+    env["TESTDB_POOL_TIMEOUT"] = "1";
+    // The console reporter (the default), which wraps long lines.
+    const child::Result run = child::run(TESTDB_BAD_SUITE, "'[long-path]'", env);
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Contains("LeakError") && Contains(long_path + ":4242"));
+    CHECK_THAT(run.output, Contains("PoolTimeout") && Contains(long_path + ":4201") &&
+                               Contains(long_path + ":4202") && Contains(long_path + ":4203"));
+}
+
+TEST_CASE("bad suite: a test that shuts the pool down is flagged at its call, not as a leak",
+          "[selftest][shutdown]") {
+    const std::string report_path =
+        (std::filesystem::temp_directory_path() / "testdb-shutdown-report.json").string();
+    std::filesystem::remove(report_path);
+    const child::Result run = run_bad("[shuts-pool]", "shutpool", {{"TESTDB_REPORT", report_path}});
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Contains("Error: test \"shuts the pool down\" shut testdb's pool down "
+                                    "(shutdown() at ") &&
+                               Contains("bad_behaviour_test.cpp:"));
+    CHECK_THAT(run.output, !Contains("LeakError") && !Contains("tenants.cpp"));
+    CHECK(testdb::RunReport::read(report_path).leaks.empty());
+    std::filesystem::remove(report_path);
+    testdb::sweepStaleTenants({"bad-behaviour"});
+    CHECK(tenants_of_run("shutpool") == 0);
 }

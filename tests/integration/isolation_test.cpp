@@ -45,7 +45,7 @@ TEST_CASE("rollback tier: savepoints, misuse errors and [commits] all behave",
         child::run(TESTDB_ROLLBACK_SUITE, "-r compact '~[ends-transaction]'", child_env("rbok"));
     INFO(run.output);
     CHECK(run.exit_code == 0);
-    CHECK_THAT(run.output, Contains("testdb: 9/9 tests passed"));
+    CHECK_THAT(run.output, Contains("testdb: 13/13 tests passed"));
     CHECK(scalar("SELECT count(*) FROM tenants WHERE slug LIKE '%-rbok'") == 0);
 }
 

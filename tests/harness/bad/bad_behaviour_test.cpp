@@ -1,7 +1,60 @@
 // The bad suite: each test case misbehaves on purpose in one way the harness
 // must catch. tests/integration/harness_selftest_test.cpp runs it one tag at
 // a time as a child process and checks the exit code and the message.
+// A listener of this suite's own (hence CATCH_CONFIG_EXTERNAL_INTERFACES)
+// holds the run between test cases while a thread started by a test works
+// after that test ended, so the late work happens at a known moment.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
+#include <functional>
+#include <future>
+#include <iostream>
+#include <thread>
+
 #include "../support.hpp"
+
+namespace {
+
+// A source path longer than Catch2's default 80 columns.
+constexpr const char* kLongPath =
+    "/home/ci/builds/a-group/a-subgroup/the-project/tests/integration/a_rather_long_directory_"
+    "name/booking_repository_holder_test.cpp";
+
+testdb::SourceLocation long_path(int line) { return testdb::SourceLocation{kLongPath, line}; }
+
+// What the late thread saw, and when it is done.
+std::promise<void> g_test_ended;
+std::promise<std::string> g_late_result;
+std::string g_late_test;  // the test case whose end releases the thread
+
+// Starts a thread that waits until the running test case has ended (and
+// testdb's end-of-test checks ran), then runs `work` and reports what it threw.
+void run_after_this_test(const std::string& test_name, std::function<void()> work) {
+    g_late_test = test_name;
+    std::thread([work = std::move(work)] {
+        g_test_ended.get_future().wait();
+        try {
+            work();
+            g_late_result.set_value("no error");
+        } catch (const std::exception& e) {
+            g_late_result.set_value(e.what());
+        }
+    }).detach();
+}
+
+class LateWorkListener : public Catch::TestEventListenerBase {
+public:
+    using TestEventListenerBase::TestEventListenerBase;
+    void testCaseEnded(const Catch::TestCaseStats& stats) override {
+        if (!g_late_test.empty() && stats.testInfo.name == g_late_test) {
+            g_test_ended.set_value();
+            std::cerr << "late work: " << g_late_result.get_future().get() << std::endl;
+        }
+        TestEventListenerBase::testCaseEnded(stats);
+    }
+};
+CATCH_REGISTER_LISTENER(LateWorkListener)
+
+}  // namespace
 
 TEST_CASE("keeps a lease past its end", "[keeps-lease]") {
     static testdb::Lease kept;
@@ -36,4 +89,64 @@ TEST_CASE("fails with rows of its tenants", "[keep-failed]") {
 
 TEST_CASE("passes after the misbehaving ones", "[keeps-lease][open-transaction][leaves-rows]") {
     selftest::check_starts_clean();
+}
+
+TEST_CASE("starts a thread that makes a tenant after the test ended", "[late-tenant]") {
+    const testdb::Tenant& tenant = testdb::context().tenants.tenantA;
+    run_after_this_test("starts a thread that makes a tenant after the test ended",
+                        [&tenant] { tenant.id(testdb::SourceLocation{"late_tenant.cpp", 11}); });
+}
+
+TEST_CASE("starts a thread that leases after the test ended", "[late-lease]") {
+    run_after_this_test("starts a thread that leases after the test ended", [] {
+        testdb::Lease late = testdb::getTestDb().acquire("late lease",
+                                                         testdb::SourceLocation{"late_lease.cpp", 22});
+    });
+}
+
+TEST_CASE("inserts a tenant of its own and leaves it", "[stray-rows]") {
+    testdb::withTransaction([](testdb::Transaction& tx) {
+        const std::string id =
+            tx.exec1("INSERT INTO tenants (slug) VALUES (" +
+                     tx.quote("bad-behaviour-x-" + testdb::runToken()) + ") RETURNING id")[0]
+                .c_str();
+        tx.exec("INSERT INTO items (tenant_id, slug) VALUES (" + id + ", 'stray-1'), (" + id +
+                ", 'stray-2')");
+    });
+    SUCCEED("the rows stay");
+}
+
+testdb::Lease g_long_path_lease;
+
+TEST_CASE("keeps a lease from a long source path", "[long-path]") {
+    g_long_path_lease = testdb::getTestDb().acquire("kept from a long path", long_path(4242));
+}
+
+TEST_CASE("times out while leases from long source paths are held", "[long-path]") {
+    auto& db = testdb::getTestDb();
+    g_long_path_lease.release();  // kept by the test before
+    testdb::Lease first = db.acquire("first holder", long_path(4201));
+    testdb::Lease second = db.acquire("second holder", long_path(4202));
+    std::promise<void> holding;
+    std::promise<void> release;
+    std::thread other([&] {
+        testdb::Lease third = db.acquire("third holder", long_path(4203));
+        holding.set_value();
+        release.get_future().wait();
+    });
+    holding.get_future().wait();
+    struct Join {
+        std::promise<void>& release;
+        std::thread& other;
+        ~Join() {
+            release.set_value();
+            other.join();
+        }
+    } join{release, other};
+    db.acquire("fourth caller", long_path(4204));  // PoolTimeout after pool_timeout
+}
+
+TEST_CASE("shuts the pool down", "[shuts-pool]") {
+    testdb::context().tenants.tenantA.create();
+    testdb::getTestDb().shutdown();  // line checked by the self-test
 }

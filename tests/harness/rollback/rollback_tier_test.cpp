@@ -38,6 +38,81 @@ TEST_CASE("rollback: a constraint error from a factory does not abort the test",
     CHECK(selftest::items_of(a) == 1);
 }
 
+namespace {
+
+// The README's pattern: a repository helper that needs the tenant's id
+// inside its own transaction, before the test created the tenant.
+long long insert_item_for(testdb::Transaction& tx, const testdb::Tenant& tenant,
+                          const std::string& slug) {
+    return tx
+        .exec1("INSERT INTO items (tenant_id, slug) VALUES (" + tenant.id() + ", " +
+               tx.quote(slug) + ") RETURNING id")[0]
+        .as<long long>();
+}
+
+}  // namespace
+
+TEST_CASE("rollback: tenant.id() first used inside withTransaction joins the test's transaction",
+          "[rollback]") {
+    auto& ctx = testdb::context();
+    REQUIRE_FALSE(ctx.tenants.tenantA.created());
+    testdb::withTransaction(
+        [&](testdb::Transaction& tx) { insert_item_for(tx, ctx.tenants.tenantA, "lazy"); });
+    CHECK(ctx.tenants.tenantA.created());
+    CHECK(selftest::items_of(ctx.tenants.tenantA) == 1);
+    // A factory inside the transaction may create the tenant too.
+    testdb::withTransaction([&](testdb::Transaction& tx) {
+        selftest::items.create(tx, ctx.tenants.tenantB);
+        selftest::items.create(ctx.tenants.tenantB);
+    });
+    CHECK(selftest::items_of(ctx.tenants.tenantB) == 2);
+}
+
+TEST_CASE("rollback: a tenant made in a savepoint that was rolled back is made again",
+          "[rollback]") {
+    auto& ctx = testdb::context();
+    CHECK_THROWS_AS(testdb::withTransaction([&](testdb::Transaction& tx) {
+                        insert_item_for(tx, ctx.tenants.tenantA, "undone");
+                        tx.exec("SELECT 1/0");
+                    }),
+                    pqxx::data_exception);
+    CHECK_FALSE(ctx.tenants.tenantA.created());
+    // Its row went with the savepoint; the next use makes a new one.
+    selftest::items.create(ctx.tenants.tenantA);
+    CHECK(selftest::items_of(ctx.tenants.tenantA) == 1);
+}
+
+TEST_CASE("rollback: withTransaction inside withTransaction nests as a savepoint", "[rollback]") {
+    auto& ctx = testdb::context();
+    const auto& a = ctx.tenants.tenantA.create();
+    testdb::withTransaction([&](testdb::Transaction& outer) {
+        insert_item_for(outer, a, "outer");
+        testdb::withTransaction(
+            [&](testdb::Transaction& inner) { insert_item_for(inner, a, "inner-kept"); });
+        CHECK_THROWS_AS(testdb::withTransaction([&](testdb::Transaction& inner) {
+                            insert_item_for(inner, a, "inner-undone");
+                            inner.exec("SELECT 1/0");
+                        }),
+                        pqxx::data_exception);
+        // The outer transaction goes on after the inner one failed.
+        CHECK(outer.exec1("SELECT count(*) FROM items WHERE tenant_id = " + a.id())[0]
+                  .as<long long>() == 2);
+    });
+    CHECK(selftest::count_rows("items", "tenant_id = " + a.id() + " AND slug LIKE 'inner%'") == 1);
+    CHECK(selftest::items_of(a) == 2);
+}
+
+TEST_CASE("rollback: an error the caller causes names the caller's file and line", "[rollback]") {
+    auto& ctx = testdb::context();
+    testdb::Lease held = testdb::getTestDb().acquire("holds the test's connection");
+    const int line = __LINE__ + 1;
+    CHECK_THROWS_WITH(selftest::items.create(ctx.tenants.tenantA),
+                      Catch::Contains("IsolationError") &&
+                          Catch::Contains("rollback_tier_test.cpp:" + std::to_string(line)));
+    CHECK_THROWS_WITH(ctx.tenants.tenantB.id(),
+                      Catch::Contains("rollback_tier_test.cpp:" + std::to_string(line + 3)));
+}
+
 TEST_CASE("rollback: a second lease while one is held is an IsolationError", "[rollback]") {
     testdb::Lease held = testdb::getTestDb().acquire("first");
     CHECK(held.nested());

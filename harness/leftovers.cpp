@@ -1,0 +1,115 @@
+#include "harness/detail/leftovers.hpp"
+
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+
+#include "harness/detail/tenant_catalog.hpp"
+#include "testdb/context.hpp"
+#include "testdb/run_token.hpp"
+#include "testdb/tenants.hpp"
+#include "testdb/test_db.hpp"
+
+namespace testdb::detail {
+namespace {
+
+// The test case that made the tenant with `slug`, from testdb's own tenants.
+std::string made_by(const std::string& slug) {
+    for (TestContext* ctx : contexts::all()) {
+        for (const Tenant* tenant : {&ctx->tenants.tenantA, &ctx->tenants.tenantB}) {
+            if (tenant->slug() == slug && !tenant->createdBy().empty()) {
+                return "made by test \"" + tenant->createdBy() + "\" of " + ctx->sourceFile();
+            }
+        }
+        if (slug.rfind(ctx->fileSlug() + "-", 0) == 0) {
+            return "a tenant of " + ctx->sourceFile();
+        }
+    }
+    return "not a tenant testdb made: a test inserted it itself";
+}
+
+// SQL's own identifier quoting: "name" with inner quotes doubled.
+std::string quote_identifier(const std::string& name) {
+    std::string quoted = "\"";
+    for (char c : name) {
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return quoted + "\"";
+}
+
+std::string quote_literal(const std::string& value) {
+    std::string quoted = "'";
+    for (char c : value) {
+        quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    }
+    return quoted + "'";
+}
+
+}  // namespace
+
+std::vector<TenantLeftover> leftoversByTenant() {
+    return withConnection(
+        [](pqxx::connection_base& conn) {
+            const TenantTable& t = tenantTable();
+            std::vector<std::string> slugs;
+            {
+                pqxx::nontransaction tx(conn);
+                count_statement();
+                for (const auto& row :
+                     tx.exec("SELECT " + conn.quote_name(t.slug) + " FROM " + t.table + " WHERE " +
+                             conn.quote_name(t.slug) + " LIKE " + conn.quote("%-" + runToken()) +
+                             " ORDER BY 1")) {
+                    slugs.emplace_back(row[0].c_str());
+                }
+            }
+            std::vector<TenantLeftover> found;
+            for (const std::string& slug : slugs) {
+                const std::string sql = count_sql(conn, tenant_slug_predicate(conn, {slug}));
+                pqxx::nontransaction tx(conn);
+                count_statement();
+                TenantLeftover leftover{slug, {}};
+                for (const auto& row : tx.exec(sql)) {
+                    leftover.rows.emplace_back(row[0].c_str(), row[1].as<long long>());
+                }
+                found.push_back(std::move(leftover));
+            }
+            return found;
+        },
+        "testdb: leftover check");
+}
+
+std::string leftoverMessage(const std::vector<TenantLeftover>& leftovers) {
+    std::string message = "LeakError: the run left rows behind that no test case's cleanup "
+                          "removed:\n";
+    for (const TenantLeftover& leftover : leftovers) {
+        std::string rows;
+        for (const auto& [table, count] : leftover.rows) {
+            rows += (rows.empty() ? "" : ", ") + table + " " + std::to_string(count);
+        }
+        message += "  tenant " + leftover.slug + " (" + made_by(leftover.slug) + "): " + rows + "\n";
+    }
+    return message + "Fix: make tenants through testdb::context().tenants so each test's cleanup "
+                     "removes their rows, and join every thread a test starts before it ends.";
+}
+
+std::string shellQuote(const std::string& text) {
+    std::string quoted = "'";
+    for (char c : text) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
+}
+
+std::string inspectCommand(const std::string& url, const std::vector<std::string>& slugs) {
+    const TenantTable& t = tenantTable();
+    std::string list;
+    for (const std::string& slug : slugs) {
+        list += (list.empty() ? "" : ", ") + quote_literal(slug);
+    }
+    // The table setting is SQL already (it may be schema-qualified or
+    // quoted, exactly as testdb's own statements use it).
+    const std::string sql = "SELECT * FROM " + t.table + " WHERE " + quote_identifier(t.slug) +
+                            " IN (" + list + ")";
+    return "psql " + shellQuote(url) + " -c " + shellQuote(sql);
+}
+
+}  // namespace testdb::detail
