@@ -1,15 +1,23 @@
 #include "harness/detail/leftovers.hpp"
 
+#include <algorithm>
+
 #include <pqxx/nontransaction>
 #include <pqxx/result>
 
 #include "harness/detail/tenant_catalog.hpp"
+#include "harness/detail/test_phase.hpp"
 #include "testdb/context.hpp"
 #include "testdb/run_token.hpp"
 #include "testdb/tenants.hpp"
 #include "testdb/test_db.hpp"
 
 namespace testdb::detail {
+
+const char* const kCheckFailedFix =
+    "\nFix: if a test changed what testdb cleans (dropped or renamed a tenant-scoped table), "
+    "make that change in the schema file instead; otherwise the message above is the cause.";
+
 namespace {
 
 // The test case that made the tenant with `slug`, from testdb's own tenants.
@@ -110,6 +118,60 @@ std::string inspectCommand(const std::string& url, const std::vector<std::string
     const std::string sql = "SELECT * FROM " + t.table + " WHERE " + quote_identifier(t.slug) +
                             " IN (" + list + ")";
     return "psql " + shellQuote(url) + " -c " + shellQuote(sql);
+}
+
+std::vector<LeftoverRecord> checkRunLeftovers(TestDb& db) {
+    std::vector<LeftoverRecord> leftovers;
+    if (db.pool().is_shut_down()) {
+        addRunFailure("Error: testdb could not check the run for leftover rows: the pool was "
+                      "shut down at " + db.pool().shut_down_at().to_string() +
+                      " before the run ended.\nFix: never call shutdown() in a test; testdb "
+                      "calls it when the run ends.");
+        return leftovers;
+    }
+    try {
+        const std::vector<TenantLeftover> found = leftoversByTenant();
+        for (const TenantLeftover& tenant : found) {
+            for (const auto& [table, rows] : tenant.rows) {
+                auto same = std::find_if(leftovers.begin(), leftovers.end(),
+                                         [&](const LeftoverRecord& r) { return r.table == table; });
+                if (same == leftovers.end()) {
+                    leftovers.push_back({table, rows});
+                } else {
+                    same->rows += rows;
+                }
+            }
+        }
+        if (!leftovers.empty()) {
+            addRunFailure(leftoverMessage(found));
+        }
+    } catch (const std::exception& e) {
+        addRunFailure(std::string("Error: testdb could not check the run for leftover rows (an "
+                                  "error of the check, not a leak): ") + e.what() + kCheckFailedFix);
+    }
+    return leftovers;
+}
+
+std::string keepRowsForInspection(TestContext& ctx, const std::string& test_name) {
+    const std::vector<std::string> kept = ctx.tenants.keepForInspection();
+    if (kept.empty()) {
+        return {};
+    }
+    TestDb& db = getTestDb();
+    db.keepEmbeddedServer();
+    std::string list;
+    for (const std::string& slug : kept) {
+        list += (list.empty() ? "" : ", ") + slug;
+    }
+    std::string notice = "testdb: kept the rows of \"" + test_name +
+                         "\" (TESTDB_KEEP_FAILED=1): tenants " + list + "\n  inspect: " +
+                         inspectCommand(db.config().masked_url(), kept) +
+                         "\n  (the next testdb run removes the rows";
+    if (const EmbeddedServer* server = db.embedded_server()) {
+        notice += "; stop the kept server with: testdb down --server " +
+                  shellQuote(server->directory().string());
+    }
+    return notice + ")\n";
 }
 
 }  // namespace testdb::detail

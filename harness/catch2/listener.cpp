@@ -55,6 +55,10 @@ std::ostream& out() { return std::cerr; }
 
 enum class Finding { Leak, Error };
 
+constexpr const char* kCheckFailedFix =
+    "\nFix: if a test changed what testdb cleans (dropped or renamed a tenant-scoped table), "
+    "make that change in the schema file instead; otherwise the message above is the cause.";
+
 // Reports a failure on the running test case through Catch2's own result
 // mechanism, so it counts like a failed assertion of that test. Only leaks
 // count as leaks in the report; an error of testdb's own checks is not one.
@@ -69,9 +73,6 @@ void fail_test_case(const Catch::SourceLineInfo& where, const std::string& messa
     }
 }
 
-// A failure found after the last test case: no test case can carry it, so
-// testdb's main() turns it into the exit code.
-void fail_run(const std::string& message) { testdb::detail::addRunFailure(message); }
 
 std::string rows_text(const std::vector<std::pair<std::string, long long>>& rows) {
     std::string text;
@@ -173,7 +174,7 @@ public:
 
     void testRunEnded(const Catch::TestRunStats& stats) override {
         TestDb& db = getTestDb();
-        const std::vector<LeftoverRecord> leftovers = checkLeftovers(db);
+        const std::vector<LeftoverRecord> leftovers = testdb::detail::checkRunLeftovers(db);
         const ShutdownReport shutdown = db.shutdown();
         const auto now = std::chrono::steady_clock::now();
         for (const LeaseInfo& held : shutdown.outstanding) {
@@ -234,39 +235,6 @@ private:
         }
     }
 
-    // Rows of this run still present at its end. A check that cannot run
-    // (the pool shut down by a test, a table gone) is an error, not a leak.
-    static std::vector<LeftoverRecord> checkLeftovers(TestDb& db) {
-        std::vector<LeftoverRecord> leftovers;
-        if (db.pool().is_shut_down()) {
-            fail_run("Error: testdb could not check the run for leftover rows: the pool was "
-                     "shut down at " + db.pool().shut_down_at().to_string() +
-                     " before the run ended.");
-            return leftovers;
-        }
-        try {
-            const auto found = testdb::detail::leftoversByTenant();
-            for (const auto& tenant : found) {
-                for (const auto& [table, rows] : tenant.rows) {
-                    auto same = std::find_if(leftovers.begin(), leftovers.end(),
-                                             [&](const LeftoverRecord& r) { return r.table == table; });
-                    if (same == leftovers.end()) {
-                        leftovers.push_back({table, rows});
-                    } else {
-                        same->rows += rows;
-                    }
-                }
-            }
-            if (!leftovers.empty()) {
-                fail_run(testdb::detail::leftoverMessage(found));
-            }
-        } catch (const std::exception& e) {
-            fail_run(std::string("Error: testdb could not check the run for leftover rows "
-                                 "(an error of the check, not a leak): ") + e.what());
-        }
-        return leftovers;
-    }
-
     void endOfTestCaseChecks(bool failed) {
         const Catch::SourceLineInfo& where = currentTestCaseInfo->lineInfo;
         const std::string name = currentTestCaseInfo->name;
@@ -322,7 +290,7 @@ private:
                 }
             }
             if ((failed || ctx.cleanupSkipped()) && setting("TESTDB_KEEP_FAILED") == "1") {
-                keepRows(ctx, name);
+                out() << testdb::detail::keepRowsForInspection(ctx, name) << std::flush;
             } else {
                 ctx.tenants.cleanupTenants();
             }
@@ -331,7 +299,8 @@ private:
         } catch (const std::exception& e) {
             fail_test_case(where,
                            "Error: testdb could not check or clean up after test \"" + name +
-                               "\" (an error of the check itself, not a leak): " + e.what(),
+                               "\" (an error of the check itself, not a leak): " + e.what() +
+                               testdb::detail::kCheckFailedFix,
                            Finding::Error);
         }
     }
@@ -340,28 +309,6 @@ private:
     bool shutdown_reported_ = false;
     Isolation isolation_ = Isolation::Tenant;
     std::optional<testdb::detail::RollbackScope> rollback_;
-
-    static void keepRows(TestContext& ctx, const std::string& name) {
-        const std::vector<std::string> kept = ctx.tenants.keepForInspection();
-        if (kept.empty()) {
-            return;
-        }
-        TestDb& db = getTestDb();
-        db.keepEmbeddedServer();
-        std::string list;
-        for (const std::string& slug : kept) {
-            list += (list.empty() ? "" : ", ") + slug;
-        }
-        out() << "testdb: kept the rows of \"" << name << "\" (TESTDB_KEEP_FAILED=1): tenants "
-              << list << "\n  inspect: "
-              << testdb::detail::inspectCommand(db.config().masked_url(), kept) << "\n"
-              << "  (the next testdb run removes the rows";
-        if (const EmbeddedServer* server = db.embedded_server()) {
-            out() << "; stop the kept server with: testdb down --server "
-                  << testdb::detail::shellQuote(server->directory().string());
-        }
-        out() << ")" << std::endl;
-    }
 
     int depth_ = 0;
     std::uint64_t rolled_back_before_ = 0;

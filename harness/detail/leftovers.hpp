@@ -7,7 +7,14 @@
 #include <utility>
 #include <vector>
 
+#include "testdb/context.hpp"
+#include "testdb/report.hpp"
+#include "testdb/test_db.hpp"
+
 namespace testdb::detail {
+
+/// The "Fix:" of an error of testdb's own checks (not a leak).
+extern const char* const kCheckFailedFix;
 
 /// The rows of one tenant of this run still present.
 struct TenantLeftover {
@@ -31,5 +38,15 @@ std::string shellQuote(const std::string& text);
 /// with these slugs; identifiers and values quoted as SQL does, the whole
 /// command quoted for the shell.
 std::string inspectCommand(const std::string& url, const std::vector<std::string>& slugs);
+
+/// The run's leftover rows, per table. Rows found, or a check that could
+/// not run (pool shut down by a test, a table gone), are run failures
+/// (addRunFailure), so the process exits non-zero.
+std::vector<LeftoverRecord> checkRunLeftovers(TestDb& db);
+
+/// TESTDB_KEEP_FAILED: keeps the test's tenants (keepForInspection), keeps
+/// the embedded server, and returns the notice with the psql command ("" when
+/// the test made no tenant).
+std::string keepRowsForInspection(TestContext& ctx, const std::string& test_name);
 
 }  // namespace testdb::detail

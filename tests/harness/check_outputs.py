@@ -143,6 +143,15 @@ def leftovers(tool, suite, ctest):
         out = through_run.stdout.decode(errors='replace') + through_run.stderr.decode(errors='replace')
         check(through_run.returncode != 0, 'through testdb run: non-zero exit', out)
         check(message in out, 'through testdb run: the message', out)
+
+        # Last: it breaks the schema. A check testdb cannot carry out is an
+        # error of the test that caused it, not a leak.
+        dropped = run([suite, '[drops-table]'], env)
+        out = dropped.stdout.decode(errors='replace') + dropped.stderr.decode(errors='replace')
+        check(dropped.returncode != 0, 'a dropped table: non-zero exit', out)
+        check('Error: testdb could not check or clean up after test "drops a table its cleanup '
+              'needs" (an error of the check itself, not a leak)' in out, 'a dropped table: the error', out)
+        check('LeakError' not in out and ', 0 leaks' in out, 'a dropped table: no leak counted', out)
     finally:
         run([tool, 'down', '--dir', base], dict(os.environ))
 

@@ -150,3 +150,8 @@ TEST_CASE("shuts the pool down", "[shuts-pool]") {
     testdb::context().tenants.tenantA.create();
     testdb::getTestDb().shutdown();  // line checked by the self-test
 }
+
+TEST_CASE("drops a table its cleanup needs", "[drops-table]") {
+    selftest::items.create(testdb::context().tenants.tenantA);
+    testdb::withTransaction([](testdb::Transaction& tx) { tx.exec("DROP TABLE item_notes"); });
+}
