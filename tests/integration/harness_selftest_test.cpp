@@ -137,37 +137,46 @@ TEST_CASE("TESTDB_KEEP_FAILED keeps a failed test's rows; the next run sweeps th
     CHECK(rows_where("items", "true") == 0);
 }
 
+namespace {
+
+// Runs the bad suite with `tag`, which must fail; returns what it printed.
+std::string failed_bad_run(const std::string& tag, const std::string& token,
+                           std::map<std::string, std::string> extra = {}) {
+    const child::Result run = run_bad(tag, token, std::move(extra));
+    CHECK(run.exit_code != 0);
+    return run.output;
+}
+
+}  // namespace
+
 TEST_CASE("bad suite: a thread that makes a tenant after its test ended is refused",
           "[selftest][late]") {
-    const child::Result run = run_bad("[late-tenant]", "latetenant");
-    INFO(run.output);
-    CHECK(run.exit_code != 0);
-    CHECK_THAT(run.output,
+    const std::string output = failed_bad_run("[late-tenant]", "latetenant");
+    INFO(output);
+    CHECK_THAT(output,
                Contains("late work: IsolationError: tenant bad-behaviour-a-latetenant (create() or "
                         "id()) at late_tenant.cpp:11 after test \"starts a thread that makes a "
                         "tenant after the test ended\" ended"));
-    CHECK_THAT(run.output, Contains("testdb: the run fails: IsolationError"));
+    CHECK_THAT(output, Contains("testdb: the run fails: IsolationError"));
     CHECK(tenants_of_run("latetenant") == 0);
 }
 
 TEST_CASE("bad suite: a lease taken after its test ended is refused", "[selftest][late]") {
-    const child::Result run = run_bad("[late-lease]", "latelease");
-    INFO(run.output);
-    CHECK(run.exit_code != 0);
-    CHECK_THAT(run.output, Contains("late work: IsolationError: \"late lease\" asked for a "
-                                    "connection at late_lease.cpp:22 after test \"starts a thread "
-                                    "that leases after the test ended\" ended"));
+    const std::string output = failed_bad_run("[late-lease]", "latelease");
+    INFO(output);
+    CHECK_THAT(output, Contains("late work: IsolationError: \"late lease\" asked for a "
+                                "connection at late_lease.cpp:22 after test \"starts a thread "
+                                "that leases after the test ended\" ended"));
 }
 
 TEST_CASE("bad suite: rows left at run end fail the run, naming tables, counts and tenant",
           "[selftest][leftovers]") {
-    const child::Result run = run_bad("[stray-rows]", "strayrun");
-    INFO(run.output);
-    CHECK(run.exit_code != 0);
-    CHECK_THAT(run.output, Contains("testdb: 1/1 tests passed"));  // no test case failed...
-    CHECK_THAT(run.output, Contains("LeakError: the run left rows behind") &&  // ...the run did
-                               Contains("tenant bad-behaviour-x-strayrun (a tenant of ") &&
-                               Contains("items 2, tenants 1"));
+    const std::string output = failed_bad_run("[stray-rows]", "strayrun");
+    INFO(output);
+    CHECK_THAT(output, Contains("testdb: 1/1 tests passed"));  // no test case failed...
+    CHECK_THAT(output, Contains("LeakError: the run left rows behind") &&  // ...the run did
+                           Contains("tenant bad-behaviour-x-strayrun (a tenant of ") &&
+                           Contains("items 2, tenants 1"));
     CHECK(testdb::sweepStaleTenants({"bad-behaviour"}).size() == 1);
     CHECK(tenants_of_run("strayrun") == 0);
 }
@@ -193,13 +202,13 @@ TEST_CASE("bad suite: a test that shuts the pool down is flagged at its call, no
     const std::string report_path =
         (std::filesystem::temp_directory_path() / "testdb-shutdown-report.json").string();
     std::filesystem::remove(report_path);
-    const child::Result run = run_bad("[shuts-pool]", "shutpool", {{"TESTDB_REPORT", report_path}});
-    INFO(run.output);
-    CHECK(run.exit_code != 0);
-    CHECK_THAT(run.output, Contains("Error: test \"shuts the pool down\" shut testdb's pool down "
-                                    "(shutdown() at ") &&
-                               Contains("bad_behaviour_test.cpp:"));
-    CHECK_THAT(run.output, !Contains("LeakError") && !Contains("tenants.cpp"));
+    const std::string output =
+        failed_bad_run("[shuts-pool]", "shutpool", {{"TESTDB_REPORT", report_path}});
+    INFO(output);
+    CHECK_THAT(output, Contains("Error: test \"shuts the pool down\" shut testdb's pool down "
+                                "(shutdown() at ") &&
+                           Contains("bad_behaviour_test.cpp:"));
+    CHECK_THAT(output, !Contains("LeakError") && !Contains("tenants.cpp"));
     CHECK(testdb::RunReport::read(report_path).leaks.empty());
     std::filesystem::remove(report_path);
     testdb::sweepStaleTenants({"bad-behaviour"});
