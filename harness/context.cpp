@@ -149,10 +149,11 @@ void checkUniqueSlugs(const std::vector<std::string>& source_files) {
 
 }  // namespace contexts
 
-TestContext& context() {
+TestContext& context(SourceLocation where) {
     TestContext* current = contexts::current();
     if (current == nullptr) {
-        throw Error("Error: testdb::context() was called outside a running test case.\n"
+        throw Error("Error: testdb::context() was called at " + where.to_string() +
+                    " outside a running test case.\n"
                     "Fix: call it inside TEST_CASE, and link the suite with testdb::catch2 "
                     "(testdb_add_integration_suite does) so the listener sets the context.");
     }

@@ -63,10 +63,10 @@ Savepoint::Active::~Active() {
     t_mark = previous_mark_;
 }
 
-void throwWorkInsideRollbackTest() {
+void throwWorkInsideRollbackTest(SourceLocation where) {
     throw IsolationError(
-        "IsolationError: withTransaction() got a function taking pqxx::work& inside a "
-        "rollback-tier test case, whose transaction is already open (a pqxx::work would "
+        "IsolationError: withTransaction() at " + where.to_string() +
+        " got a function taking pqxx::work& inside a rollback-tier test case, whose transaction is already open (a pqxx::work would "
         "COMMIT it).\nFix: take `testdb::Transaction& tx` (or `auto& tx`) instead, or tag "
         "the test case [commits] to run it in the tenant tier.");
 }

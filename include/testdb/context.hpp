@@ -49,9 +49,10 @@ private:
 };
 
 /// The context of the test file whose test case is running now. Threads
-/// started by the test see the same context. Throws testdb::Error outside a
-/// test case (or when testdb's Catch2 listener is not linked).
-TestContext& context();
+/// started by the test see the same context. Throws testdb::Error naming
+/// `where` (the caller) outside a test case (or when testdb's Catch2
+/// listener is not linked).
+TestContext& context(SourceLocation where = SourceLocation::current());
 
 /// Declares this file's slug explicitly (at file scope) and returns its
 /// context object, which stays valid for the whole run:

@@ -162,9 +162,9 @@ private:
     bool done_ = false;
 };
 
-/// Throws IsolationError: a `pqxx::work&` function cannot run inside a
-/// rollback-tier test, whose transaction is already open.
-[[noreturn]] void throwWorkInsideRollbackTest();
+/// Throws IsolationError naming `where`: a `pqxx::work&` function cannot
+/// run inside a rollback-tier test, whose transaction is already open.
+[[noreturn]] void throwWorkInsideRollbackTest(SourceLocation where);
 
 /// Runs `fn` inside a SAVEPOINT on the lease's open transaction; inside
 /// another withTransaction() of the same test, nested in its savepoint.
@@ -203,16 +203,17 @@ auto inSavepoint(Lease& lease, Fn&& fn) {
 /// Inside a rollback-tier test case the lease is nested() and the work runs
 /// in a SAVEPOINT of the test's transaction instead (released on return,
 /// rolled back to on an exception), so nothing is committed. A function
-/// that takes `pqxx::work&` works in the tenant and database tiers only.
+/// that takes `pqxx::work&` works in the tenant and database tiers only;
+/// in the rollback tier it is an IsolationError naming `where` (the caller).
 template <typename Fn>
-auto withTransaction(Lease& lease, Fn&& fn) {
+auto withTransaction(Lease& lease, Fn&& fn, SourceLocation where = SourceLocation::current()) {
     if constexpr (std::is_invocable_v<Fn, Transaction&>) {
         if (lease.nested()) {
             return detail::inSavepoint(lease, std::forward<Fn>(fn));
         }
     } else {
         if (lease.nested()) {
-            detail::throwWorkInsideRollbackTest();
+            detail::throwWorkInsideRollbackTest(where);
         }
     }
     pqxx::work tx(lease.connection());
@@ -237,7 +238,7 @@ template <typename Fn>
 auto withTransaction(Fn&& fn, std::string label = {},
                      SourceLocation where = SourceLocation::current()) {
     Lease lease = getTestDb().acquire(std::move(label), where);
-    return withTransaction(lease, std::forward<Fn>(fn));
+    return withTransaction(lease, std::forward<Fn>(fn), where);
 }
 
 /// Runs `fn(pqxx::connection_base&)` on a leased connection from getTestDb()

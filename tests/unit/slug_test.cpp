@@ -44,3 +44,10 @@ TEST_CASE("schema hash: equal for equal text, different for any change", "[slug]
     CHECK(a != testdb::schemaHash("CREATE TABLE t (id bigint);"));
     CHECK_FALSE(a.empty());
 }
+
+TEST_CASE("context() outside a test case names the caller's file and line", "[context]") {
+    const int line = __LINE__ + 1;
+    CHECK_THROWS_WITH(testdb::context(),
+                      Catch::Contains("Error: testdb::context() was called at ") &&
+                          Catch::Contains("slug_test.cpp:" + std::to_string(line)));
+}

@@ -138,6 +138,9 @@ TEST_CASE("rollback: a lease from another thread is an IsolationError", "[rollba
 TEST_CASE("rollback: a pqxx::work& function is refused, not committed", "[rollback]") {
     CHECK_THROWS_AS(testdb::withTransaction([](pqxx::work& tx) { tx.exec("SELECT 1"); }),
                     testdb::IsolationError);
+    const int line = __LINE__ + 1;
+    CHECK_THROWS_WITH(testdb::withTransaction([](pqxx::work& tx) { tx.exec("SELECT 1"); }),
+                      Catch::Contains("rollback_tier_test.cpp:" + std::to_string(line)));
 }
 
 TEST_CASE("rollback: a [commits] test runs in the tenant tier with real threads",
