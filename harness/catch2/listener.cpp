@@ -55,10 +55,6 @@ std::ostream& out() { return std::cerr; }
 
 enum class Finding { Leak, Error };
 
-constexpr const char* kCheckFailedFix =
-    "\nFix: if a test changed what testdb cleans (dropped or renamed a tenant-scoped table), "
-    "make that change in the schema file instead; otherwise the message above is the cause.";
-
 // Reports a failure on the running test case through Catch2's own result
 // mechanism, so it counts like a failed assertion of that test. Only leaks
 // count as leaks in the report; an error of testdb's own checks is not one.
@@ -72,7 +68,6 @@ void fail_test_case(const Catch::SourceLineInfo& where, const std::string& messa
         detail::recorder().addLeak(message);
     }
 }
-
 
 std::string rows_text(const std::vector<std::pair<std::string, long long>>& rows) {
     std::string text;
@@ -153,9 +148,12 @@ public:
     // one: failures raised here count as that test case's own.
     void sectionEnded(const Catch::SectionStats& stats) override {
         if (--depth_ == 0) {
+            // From here on only this thread may use the database: a lease
+            // or tenant asked for by the test's threads during or after the
+            // checks below would escape them.
+            testdb::detail::testCaseEnded();
             endRollbackScope();
             endOfTestCaseChecks(stats.assertions.failed > 0);
-            testdb::detail::testCaseEnded();  // before the context goes: no window
             contexts::setCurrent(nullptr);
         }
         TestEventListenerBase::sectionEnded(stats);

@@ -14,9 +14,9 @@ namespace testdb::detail {
 
 /// The adapter starts a test case named `name` (one run of it).
 void testCaseStarted(const std::string& name);
-/// The adapter finished the end-of-test checks of the running test case,
-/// on its own thread: from now on only that thread may use the database
-/// until the next test case starts.
+/// The running test case ended; the adapter is about to run its
+/// end-of-test checks on its own thread. From now on only that thread may
+/// use the database until the next test case starts.
 void testCaseEnded();
 
 /// The running test case's name ("" between test cases).
