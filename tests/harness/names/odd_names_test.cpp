@@ -15,7 +15,7 @@ namespace {
 const bool quoted_table = [] {
     testdb::TenantTable table;
     table.table = "\"Tenants\"";
-    table.slug = "Slug";
+    table.slug = "Slug";  // a column name; testdb-lint: allow generic-slug
     testdb::setTenantTable(table);
     return true;
 }();
