@@ -113,7 +113,7 @@ TEST_CASE("6. a kept transaction locking its tenant fails that test's cleanup in
     CHECK(run.child->exit_code() > 0);
     CHECK_THAT(output, Contains("LeakError: test \"idle-lock 1: keeps a transaction that locks "
                                 "its tenant\" ended while still holding a lease") &&
-                           Contains("testdb cleanup failed: LeakError: cleanup of tenants "
+                           Contains("LeakError: cleanup of tenants "
                                     "transactions-a-idlelock/transactions-b-idlelock waited 10 s "
                                     "for a lock"));
     // The test of the other file ran normally.
