@@ -64,7 +64,7 @@ sanitized_build "$ASAN_DIR" address,undefined testdb_unit_tests testdb_integrati
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export LSAN_OPTIONS="suppressions=$TESTDB_ROOT/.ci/lsan.supp"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-(cd "$ASAN_DIR" && ctest --output-on-failure -L 'unit|integration' -E '^(cli|lint|fault|consumer)')
+(cd "$ASAN_DIR" && ctest --output-on-failure -L 'unit|integration' -E '^(cli|lint|fault|consumer|harness:)')
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 stage "ThreadSanitizer: pool and race tests"
