@@ -132,13 +132,14 @@ std::vector<LeftoverRecord> checkRunLeftovers(TestDb& db) {
     try {
         const std::vector<TenantLeftover> found = leftoversByTenant();
         for (const TenantLeftover& tenant : found) {
-            for (const auto& [table, rows] : tenant.rows) {
+            for (const auto& table_rows : tenant.rows) {
+                const std::string& table = table_rows.first;  // (a lambda cannot capture a binding)
                 auto same = std::find_if(leftovers.begin(), leftovers.end(),
                                          [&](const LeftoverRecord& r) { return r.table == table; });
                 if (same == leftovers.end()) {
-                    leftovers.push_back({table, rows});
+                    leftovers.push_back({table, table_rows.second});
                 } else {
-                    same->rows += rows;
+                    same->rows += table_rows.second;
                 }
             }
         }
