@@ -27,6 +27,7 @@ import types
 
 import yaml
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ci_github import GitHubRunner  # noqa: E402
 from ci_gitlab import GitLabRunner  # noqa: E402
