@@ -18,7 +18,7 @@ const bool accounts_are_tenants = [] {
     testdb::TenantTable accounts;
     accounts.table = "accounts";
     accounts.key = "account_no";
-    accounts.slug = "handle";
+    accounts.slug = "handle";  // testdb-lint: allow generic-slug (a column name, not a slug)
     accounts.extra_columns = {{"plan", [](const std::string&) { return std::string("free"); }}};
     testdb::setTenantTable(std::move(accounts));
     return true;
