@@ -12,6 +12,7 @@ TESTDB_PACKAGES=(
   ca-certificates cmake g++ make pkg-config git
   libpqxx-dev libpq-dev catch2 libspdlog-dev nlohmann-json3-dev libcli11-dev
   postgresql-15
+  python3-yaml  # tests/docs: the CI recipes of docs/ci are parsed and run
 )
 
 say() { printf '\n== %s\n' "$*"; }

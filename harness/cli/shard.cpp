@@ -47,6 +47,21 @@ bool whole_number(const std::string& text, int& out) {
     return true;
 }
 
+// The suite's command for a listing, without Catch2's output file (-o F,
+// --out F, --out=F): the listing would create it empty, and a shard that then
+// runs nothing would leave that empty "JUnit file" for CI to keep.
+std::vector<std::string> listing_command(const std::vector<std::string>& command) {
+    std::vector<std::string> list;
+    for (std::size_t i = 0; i < command.size(); ++i) {
+        if (i > 0 && (command[i] == "-o" || command[i] == "--out")) {
+            ++i;  // skip its value too
+        } else if (i == 0 || command[i].rfind("--out=", 0) != 0) {
+            list.push_back(command[i]);
+        }
+    }
+    return list;
+}
+
 // Runs `command` with stdin from /dev/null and returns what it printed on
 // stdout (stderr passes through). Throws Error naming the suite.
 std::string capture_stdout(const std::vector<std::string>& command) {
@@ -341,7 +356,7 @@ std::string ShardPlan::balanced_by() const {
 
 ShardPlan plan_shard(const std::vector<std::string>& command, const ShardSpec& spec,
                      const std::vector<std::string>& balance_from) {
-    std::vector<std::string> list = command;
+    std::vector<std::string> list = listing_command(command);
     list.insert(list.end(), {"-#", "--list-tags"});
     const SuiteListing listing = parse_tag_listing(capture_stdout(list), command.front());
     ShardPlan plan;
@@ -365,7 +380,7 @@ ShardPlan plan_shard(const std::vector<std::string>& command, const ShardSpec& s
         }
     }
     plan.suite_args = {"-#", filter};
-    std::vector<std::string> check = command;
+    std::vector<std::string> check = listing_command(command);
     check.insert(check.end(), plan.suite_args.begin(), plan.suite_args.end());
     check.push_back("--list-tags");
     const SuiteListing selected = parse_tag_listing(capture_stdout(check), command.front());

@@ -1,0 +1,26 @@
+# testdb_check_consumer(): installs the built testdb into a fresh prefix, then
+# configures, builds and runs a project against it with find_package(testdb),
+# as a user would. ctest must find at least one test (--no-tests=error): a
+# project without enable_testing() fails here instead of passing with none.
+# Used by check_consumer.cmake and by the README's CMake snippet test.
+function(testdb_run_checked)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}")
+  endif()
+  message("${out}")
+endfunction()
+
+# BUILD_DIR: testdb's build tree; SOURCE_DIR: the project; WORK_DIR: scratch
+# (holds prefix/ and build/, removed before and after).
+function(testdb_check_consumer build_dir source_dir work_dir)
+  file(REMOVE_RECURSE "${work_dir}")
+  set(prefix "${work_dir}/prefix")
+  testdb_run_checked(${CMAKE_COMMAND} --install "${build_dir}" --prefix "${prefix}")
+  testdb_run_checked(${CMAKE_COMMAND} -S "${source_dir}" -B "${work_dir}/build"
+                     "-DCMAKE_PREFIX_PATH=${prefix}")
+  testdb_run_checked(${CMAKE_COMMAND} --build "${work_dir}/build" -j 2)
+  testdb_run_checked(${CMAKE_CTEST_COMMAND} --test-dir "${work_dir}/build" --output-on-failure
+                     --no-tests=error)
+  file(REMOVE_RECURSE "${work_dir}")
+endfunction()
