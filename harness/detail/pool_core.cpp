@@ -181,8 +181,9 @@ std::unique_ptr<PooledConnection> PoolCore::open_connection() {
         if (isConnectionRefusal(cause)) {
             throw ServerRefused(
                 "ServerRefused: the server at " + config_.endpoint() +
-                " refused a new connection (its max_connections, or PgBouncer's "
-                "max_client_conn, is used up): " + cause + "\n  url: " + config_.masked_url() +
+                " refused a new connection (SQLSTATE 53300: its max_connections, or "
+                "PgBouncer's max_client_conn, is used up): " + cause +
+                "\n  url: " + config_.masked_url() +
                 "\n  this process holds " + std::to_string(stats().in_use - 1) +
                 " of its own connection_limit=" + std::to_string(config_.connection_limit) +
                 "; the other slots belong to other clients (`testdb doctor` names them by "
