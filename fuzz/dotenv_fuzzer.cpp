@@ -22,7 +22,7 @@ std::string printed(const std::string& input) {
             }
         },
         [&](const std::string& message) {
-            if (message.rfind(".env.test:", 0) != 0) {
+            if (message.rfind("ConfigError: .env.test:", 0) != 0) {
                 fuzz::finding("ConfigError does not start with file:line", input, message);
             }
             out = message;

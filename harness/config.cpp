@@ -33,7 +33,8 @@ std::string origin_label(ConfigSource source, const std::filesystem::path& file)
                             std::string_view value, std::string_view rule) {
     std::ostringstream msg;
     msg << where << ": " << name << "=" << mask_password(value) << " is not valid: " << rule
-        << ". Fix " << name << " (see .env.test.example for every setting and its default).";
+        << ". Fix " << name << " (see " << envExamplePath()
+        << " for every setting and its default).";
     throw ConfigError(msg.str());
 }
 
@@ -204,7 +205,7 @@ ParsedUrl parse_url_unredacted(std::string_view url, ConfigSource source,
     if (trimmed.rfind("postgresql://", 0) != 0 && trimmed.rfind("postgres://", 0) != 0) {
         throw ConfigError(where + ": '" + mask_password(trimmed) +
                           "' is not a PostgreSQL URL. Expected "
-                          "postgresql://user@host:port/dbname?param=value (a password goes after the user, user:secret@) "
+                          "postgresql://user@host:port/dbname?param=value (a password goes after the user, user:PASSWORD@) "
                           "(unset it to use testdb's embedded server).");
     }
     // libpq's user info runs to the first '@' before the path, and a '?' in
@@ -351,6 +352,15 @@ std::string Config::connection_string(std::string_view run_token) const {
 }
 
 Config load_config() {
+    // A CI secret that did not arrive leaves the variable set but empty:
+    // running on the embedded server then would pass against a database
+    // nobody meant, so only an unset variable asks for the embedded server.
+    if (auto blank = detail::blank_setting_origin("DATABASE_URL_TEST")) {
+        throw ConfigError("ConfigError: DATABASE_URL_TEST is set but empty (" + *blank +
+                          "), so there is no server to test against.\n"
+                          "Fix: set it to your test server's URL, or unset it (remove the line "
+                          "from .env.test) so testdb starts its own embedded PostgreSQL.");
+    }
     ParsedUrl parsed;
     if (auto url = detail::lookup_setting("DATABASE_URL_TEST")) {
         const ConfigSource source =

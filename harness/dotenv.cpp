@@ -35,7 +35,8 @@ bool valid_key(std::string_view key) {
     std::ostringstream msg;
     msg << origin << ":" << line_no << ": " << cause << " in `" << mask_password(line)
         << "`. Write one setting per line as KEY=value (quotes optional, # starts a "
-           "comment); see .env.test.example.";
+           "comment); see "
+        << envExamplePath() << ".";
     throw ConfigError(msg.str());
 }
 
@@ -93,7 +94,9 @@ struct DotenvCache {
 };
 
 std::map<std::string, std::string> read_dotenv(const std::filesystem::path& path) {
-    static DotenvCache cache;
+    // Never destroyed: settings are read during exit too (the first log line
+    // of a Lease released from static storage reads TESTDB_LOG_LEVEL).
+    static DotenvCache& cache = *new DotenvCache;
     const auto mtime = std::filesystem::last_write_time(path);
     std::lock_guard<std::mutex> lock(cache.mutex);
     if (cache.path == path && cache.mtime == mtime) return cache.values;
@@ -158,23 +161,52 @@ std::optional<std::filesystem::path> find_dotenv_file(const std::filesystem::pat
 }
 
 namespace detail {
+namespace {
 
-std::optional<SettingValue> lookup_setting(const std::string& name) {
-    if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0') {
-        return SettingValue{value, std::nullopt};
-    }
+// The nearest .env.test above the working directory, and its settings.
+std::optional<std::pair<std::filesystem::path, std::map<std::string, std::string>>>
+nearest_dotenv() {
     std::error_code ec;
     const auto cwd = std::filesystem::current_path(ec);
     if (ec) return std::nullopt;
     const auto file = find_dotenv_file(cwd);
     if (!file) return std::nullopt;
-    const auto values = read_dotenv(*file);
-    const auto it = values.find(name);
-    if (it == values.end() || it->second.empty()) return std::nullopt;
-    return SettingValue{it->second, *file};
+    return std::make_pair(*file, read_dotenv(*file));
+}
+
+}  // namespace
+
+std::optional<SettingValue> lookup_setting(const std::string& name) {
+    if (const char* value = std::getenv(name.c_str()); value != nullptr && *value != '\0') {
+        return SettingValue{value, std::nullopt};
+    }
+    const auto dotenv = nearest_dotenv();
+    if (!dotenv) return std::nullopt;
+    const auto it = dotenv->second.find(name);
+    if (it == dotenv->second.end() || it->second.empty()) return std::nullopt;
+    return SettingValue{it->second, dotenv->first};
+}
+
+std::optional<std::string> blank_setting_origin(const std::string& name) {
+    if (const char* value = std::getenv(name.c_str()); value != nullptr) {
+        return trim(value).empty() ? std::optional<std::string>("environment") : std::nullopt;
+    }
+    const auto dotenv = nearest_dotenv();
+    if (!dotenv) return std::nullopt;
+    const auto it = dotenv->second.find(name);
+    if (it == dotenv->second.end() || !trim(it->second).empty()) return std::nullopt;
+    return dotenv->first.string();
 }
 
 }  // namespace detail
+
+std::string envExamplePath() {
+    std::error_code ec;
+    for (const char* candidate : {TESTDB_ENV_EXAMPLE_INSTALLED, TESTDB_ENV_EXAMPLE_SOURCE}) {
+        if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
+    }
+    return ".env.test.example (in testdb's source tree)";
+}
 
 std::optional<std::string> setting(const std::string& name) {
     if (auto found = detail::lookup_setting(name)) return found->value;

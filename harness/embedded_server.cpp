@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "harness/detail/embedded_state.hpp"
+#include "harness/detail/embedded_tcp_auth.hpp"
 #include "harness/detail/log.hpp"
 #include "harness/detail/process.hpp"
 #include "harness/detail/signal_cleanup.hpp"
@@ -291,6 +292,11 @@ EmbeddedServer EmbeddedServer::start(const EmbeddedServerOptions& requested) {
     // Unix socket only: the port just names the socket file in our private
     // directory, so the standard number can never collide.
     state->port = options.tcp_port > 0 ? options.tcp_port : 5432;
+    if (options.tcp_port > 0) {
+        // Before the settings of the caller, so their own hba_file wins.
+        options.settings.insert(options.settings.begin(),
+                                "hba_file=" + detail::write_hba_file(state->dir).string());
+    }
     const auto start_started = Clock::now();
     {
         const std::lock_guard<std::mutex> lock(state->mutex);
@@ -303,6 +309,12 @@ EmbeddedServer EmbeddedServer::start(const EmbeddedServerOptions& requested) {
     wait_until_ready(*state, options.start_timeout);
     state->timings.start = std::chrono::duration_cast<milliseconds>(Clock::now() - start_started);
     create_database(*state);
+    if (options.tcp_port > 0) {
+        // Until now TCP admitted nobody: the role had no password to check.
+        state->tcp_port = options.tcp_port;
+        state->tcp_password = detail::generate_password();
+        detail::set_role_password(state->dir, state->port, "postgres", state->tcp_password);
+    }
     state->running = true;
     state->timings.total = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     detail::log().info("embedded PostgreSQL pid {} ready in {} ms (init {} ms{}, start {} ms) at {}",
@@ -323,6 +335,13 @@ std::string EmbeddedServer::url() const {
     return "postgresql:///" + percent_encode(state.database) + "?host=" +
            percent_encode(state.dir.string()) + "&port=" + std::to_string(state.port) +
            "&user=postgres";
+}
+
+std::string EmbeddedServer::tcp_url() const {
+    const auto& state = checked(state_);
+    if (state.tcp_port == 0) return "";
+    return "postgresql://postgres:" + state.tcp_password + "@127.0.0.1:" +
+           std::to_string(state.tcp_port) + "/" + percent_encode(state.database);
 }
 
 fs::path EmbeddedServer::directory() const { return checked(state_).dir; }

@@ -45,12 +45,6 @@ std::string connection_string(const Config& config, const std::string& applicati
            "&application_name=" + detail::percent_encode(application_name);
 }
 
-bool is_refusal(const std::string& message) {
-    return message.find("too many clients") != std::string::npos ||
-           message.find("remaining connection slots are reserved") != std::string::npos ||
-           message.find("no more connections allowed") != std::string::npos;  // PgBouncer
-}
-
 std::string seconds_text(milliseconds ms) {
     std::ostringstream out;
     out << static_cast<double>(ms.count()) / 1000.0 << " s";
@@ -68,7 +62,7 @@ std::unique_ptr<pqxx::connection> connect(const Config& config, const std::strin
         return std::make_unique<pqxx::connection>(connection_string(config, app));
     } catch (const pqxx::broken_connection& e) {
         const std::string cause = mask_password(first_line(e.what()));
-        if (is_refusal(cause)) return nullptr;
+        if (isConnectionRefusal(cause)) return nullptr;
         throw ServerUnavailable("ServerUnavailable: cannot connect to " + config.endpoint() +
                                 " to claim a process slot (TESTDB_MAX_PROCESSES): " + cause +
                                 "\n  url: " + config.masked_url() +

@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "testdb/config.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/run_token.hpp"
 
 namespace testdb {
 
@@ -133,7 +135,11 @@ std::string RunReport::to_json() const {
                  {"slowest", slowest},
                  {"leftovers", leftovers},
                  {"leaks", leaks},
-                 {"stale_swept", stale_swept}};
+                 {"stale_swept", stale_swept},
+                 {"startup_error", startup_error ? json{{"kind", startup_error->kind},
+                                                         {"message", startup_error->message},
+                                                         {"url", startup_error->url}}
+                                                   : json(nullptr)}};
     return j.dump(2);
 }
 
@@ -154,6 +160,13 @@ RunReport RunReport::from_json(const std::string& text, const std::string& origi
         j.at("leftovers").get_to(r.leftovers);
         j.at("leaks").get_to(r.leaks);
         j.at("stale_swept").get_to(r.stale_swept);
+        // Absent from reports written before it existed; null when the run started.
+        if (j.contains("startup_error") && !j.at("startup_error").is_null()) {
+            const json& e = j.at("startup_error");
+            r.startup_error = StartupFailure{e.at("kind").get<std::string>(),
+                                             e.at("message").get<std::string>(),
+                                             e.at("url").get<std::string>()};
+        }
         return r;
     } catch (const std::exception& e) {  // json::exception or BadValue
         throw Error("Error: the testdb report " + origin + " is not valid: " + e.what() +
@@ -204,6 +217,43 @@ std::string RunReport::summary_line() const {
         }
     }
     return out.str();
+}
+
+namespace {
+
+// The class name every testdb message starts with ("ConfigError: ...").
+std::string kind_of(const std::exception& error) {
+    if (dynamic_cast<const Error*>(&error) == nullptr) return "exception";
+    const std::string text = error.what();
+    return text.substr(0, text.find(':'));
+}
+
+// The URL the run meant to use, masked; "" for the embedded server.
+std::string masked_configured_url() {
+    try {
+        return load_config().masked_url();
+    } catch (const std::exception&) {  // a bad URL: mask it as written
+        try {
+            return mask_password(setting("DATABASE_URL_TEST").value_or(""));
+        } catch (const std::exception&) {  // an unreadable .env.test
+            return "";
+        }
+    }
+}
+
+}  // namespace
+
+void writeStartupFailureReport(const std::exception& error) noexcept {
+    try {
+        const auto path = setting("TESTDB_REPORT");
+        if (!path) return;
+        RunReport report;
+        report.run_token = runToken();
+        report.startup_error =
+            StartupFailure{kind_of(error), mask_password(error.what()), masked_configured_url()};
+        report.write(*path);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): best effort by contract
+    }
 }
 
 }  // namespace testdb

@@ -6,6 +6,7 @@
 SCALING_DIR=""
 SCALING_SERVER_PORT=""
 SCALING_BOUNCER_PORT=""
+SCALING_SERVER_PASSWORD=""
 SCALING_SAMPLER_PID=""
 SCALING_SERVER_USER="${TESTDB_SERVER_USER:-postgres}"
 
@@ -29,13 +30,23 @@ scaling_start_server() {
   SCALING_SERVER_PORT="$(free_port)"
   local settings=()
   for s in "$@"; do settings+=(--setting "$s"); done
-  "$TESTDB_TOOL" up --dir "$SCALING_DIR" --port "$SCALING_SERVER_PORT" "${settings[@]}" >/dev/null
+  local exported
+  exported="$("$TESTDB_TOOL" up --dir "$SCALING_DIR" --port "$SCALING_SERVER_PORT" "${settings[@]}")" ||
+    return 1
+  # Over TCP the server wants the password generated for it, which the
+  # exported URL carries: postgresql://postgres:PASSWORD@127.0.0.1:PORT/db.
+  SCALING_SERVER_PASSWORD="$(printf '%s\n' "$exported" | sed -n "s|.*://[^:/@]*:\([^@]*\)@.*|\1|p")"
+  [ -n "$SCALING_SERVER_PASSWORD" ] || { echo "testdb up printed no password: $exported" >&2; return 1; }
 }
 
 # The server's URL for database $1 (direct, over TCP).
-server_url() { echo "postgresql://$SCALING_SERVER_USER@127.0.0.1:$SCALING_SERVER_PORT/$1"; }
-# PgBouncer's URL for database $1.
-bouncer_url() { echo "postgresql://$SCALING_SERVER_USER@127.0.0.1:$SCALING_BOUNCER_PORT/$1"; }
+server_url() {
+  echo "postgresql://$SCALING_SERVER_USER:$SCALING_SERVER_PASSWORD@127.0.0.1:$SCALING_SERVER_PORT/$1"
+}
+# PgBouncer's URL for database $1 (it takes the server's user and password).
+bouncer_url() {
+  echo "postgresql://$SCALING_SERVER_USER:$SCALING_SERVER_PASSWORD@127.0.0.1:$SCALING_BOUNCER_PORT/$1"
+}
 
 # create_databases NAME...: fresh, empty databases on the server.
 create_databases() {
@@ -59,12 +70,12 @@ scaling_start_bouncer() {
   mkdir -p "$dir"
   cat >"$dir/pgbouncer.ini" <<INI
 [databases]
-* = host=127.0.0.1 port=$SCALING_SERVER_PORT user=$SCALING_SERVER_USER
+* = host=127.0.0.1 port=$SCALING_SERVER_PORT user=$SCALING_SERVER_USER password=$SCALING_SERVER_PASSWORD
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = $SCALING_BOUNCER_PORT
 unix_socket_dir =
-auth_type = trust
+auth_type = scram-sha-256
 auth_file = $dir/userlist.txt
 pool_mode = transaction
 default_pool_size = $pool_size
@@ -75,7 +86,8 @@ logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 ignore_startup_parameters = extra_float_digits
 INI
-  echo "\"$SCALING_SERVER_USER\" \"\"" >"$dir/userlist.txt"
+  echo "\"$SCALING_SERVER_USER\" \"$SCALING_SERVER_PASSWORD\"" >"$dir/userlist.txt"
+  chmod 600 "$dir/userlist.txt" "$dir/pgbouncer.ini"
   chown -R "$SCALING_SERVER_USER" "$dir"
   local bin; bin="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
   if [ "$(id -u)" -eq 0 ]; then

@@ -58,7 +58,7 @@ sanitized_build() {
 
 stage "AddressSanitizer + UndefinedBehaviorSanitizer: unit, integration, example suites"
 ASAN_DIR="$TESTDB_ROOT/build-asan"
-sanitized_build "$ASAN_DIR" address,undefined testdb_unit_tests testdb_integration_tests booking_it harness_good_suite readme_example \
+sanitized_build "$ASAN_DIR" address,undefined testdb_unit_tests testdb_integration_tests booking_it harness_good_suite harness_static_holders_suite readme_example \
   config_parse_fuzzer_replay dotenv_fuzzer_replay mask_password_fuzzer_replay report_json_fuzzer_replay
 # Leak checks stay on; libpq's and OpenSSL's one-time allocations are not ours.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"

@@ -81,7 +81,9 @@ class TestdbListener : public Catch::TestEventListenerBase {
 public:
     using TestEventListenerBase::TestEventListenerBase;
 
-    void testRunStarting(const Catch::TestRunInfo& info) override {
+    // A function-try-block: a run that fails at start still writes its
+    // TESTDB_REPORT, with the error, before Catch2 prints it.
+    void testRunStarting(const Catch::TestRunInfo& info) override try {
         detail::recorder().start();
         std::vector<std::string> files;
         for (const Catch::TestCase& test : Catch::getAllTestCasesSorted(*m_config)) {
@@ -118,6 +120,9 @@ public:
         detail::recorder().setStaleSwept(sweepStaleTenants(slugs));
         g_active = true;
         TestEventListenerBase::testRunStarting(info);
+    } catch (const std::exception& e) {
+        writeStartupFailureReport(e);
+        throw;
     }
 
     void testCaseStarting(const Catch::TestCaseInfo& info) override {

@@ -56,6 +56,7 @@ void ActivitySampler::stop() {
     if (thread_.joinable()) {
         thread_.join();
         sample_once();  // the backends still around when the suite ended
+        note_other_clients();
     }
     connection_.reset();
 }
@@ -101,6 +102,22 @@ void ActivitySampler::sample_once() {
         std::lock_guard<std::mutex> lock(mutex_);
         ++result_.errors;
         result_.last_error = redact(e.what(), config_);
+    }
+}
+
+void ActivitySampler::note_other_clients() {
+    if (!connection_) return;
+    try {
+        pqxx::nontransaction tx(*connection_);
+        const pqxx::row r = tx.exec1(
+            "SELECT coalesce(string_agg(name || ' x' || n, ', ' ORDER BY n DESC, name), '')"
+            " FROM (SELECT coalesce(nullif(application_name, ''), '(no application_name)') AS name,"
+            " count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend'"
+            " AND pid <> pg_backend_pid() AND application_name NOT LIKE " +
+            tx.quote(pattern_) + " ESCAPE '\\' GROUP BY 1) AS others");
+        std::lock_guard<std::mutex> lock(mutex_);
+        result_.other_clients = r[0].as<std::string>();
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): best effort by contract
     }
 }
 

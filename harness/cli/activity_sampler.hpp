@@ -23,6 +23,10 @@ struct ActivitySample {
     std::uint64_t samples = 0;  ///< successful samples taken
     std::uint64_t errors = 0;   ///< samples that failed (server gone, ...)
     std::string last_error;     ///< the last failure, password redacted
+    /// The server's other client connections when the run ended, by
+    /// application_name ("psql x2, billing x1"): who else holds its slots
+    /// (best effort; empty when none or unknown).
+    std::string other_clients;
 };
 
 /// A background thread counting, every `interval`, the backends whose
@@ -54,6 +58,7 @@ public:
 private:
     void loop();
     void sample_once();
+    void note_other_clients();
 
     Config config_;
     std::string pattern_;

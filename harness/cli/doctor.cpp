@@ -326,9 +326,20 @@ int doctor(const DoctorOptions& options) {
     std::cout << "verdict: DOES NOT FIT: " << options.processes << " process"
               << (options.processes == 1 ? "" : "es") << " x connection_limit "
               << config.connection_limit << " = " << needed << " connections, but only "
-              << free_slots << " slots are free on " << config.endpoint() << ".\nFix: run at most "
-              << fit << " process" << (fit == 1 ? "" : "es")
-              << " at once"
+              << free_slots << " slots are free on " << config.endpoint() << ".\nFix: ";
+    if (fit < 1) {
+        // Not even one process fits: "run at most 0" would be no advice.
+        std::cout << "not even one process fits. Free "
+                  << config.connection_limit - free_slots << " more slot"
+                  << (config.connection_limit - free_slots == 1 ? "" : "s")
+                  << " (close the other sessions listed above), "
+                  << (free_slots >= 1 ? "lower connection_limit to " + std::to_string(free_slots) +
+                                            " in DATABASE_URL_TEST, "
+                                      : std::string())
+                  << "raise max_connections, or put PgBouncer in front." << std::endl;
+        return kExitFailed;
+    }
+    std::cout << "run at most " << fit << " process" << (fit == 1 ? "" : "es") << " at once"
               << (budget >= 1 ? " (TESTDB_MAX_PROCESSES=" + std::to_string(budget) +
                                     " makes the others wait for a slot)"
                               : std::string())

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "support.hpp"
+#include "testdb/config.hpp"
 #include "testdb/errors.hpp"
 
 #ifndef TESTDB_VERSION
@@ -19,9 +20,11 @@ namespace {
 
 using namespace testdb::cli;
 
-constexpr const char* kFooter =
-    "Settings: DATABASE_URL_TEST (environment, then .env.test up to the repository root);\n"
-    "nothing set = testdb's own throwaway PostgreSQL. See .env.test.example.";
+std::string footer() {
+    return "Settings: DATABASE_URL_TEST (environment, then .env.test up to the repository "
+           "root);\nnothing set = testdb's own throwaway PostgreSQL. See " +
+           testdb::envExamplePath() + ".";
+}
 
 void add_up_down_options(CLI::App& command, UpOptions& options, bool with_port) {
     command
@@ -32,7 +35,8 @@ void add_up_down_options(CLI::App& command, UpOptions& options, bool with_port) 
     if (with_port) {
         command
             .add_option("--port", options.port,
-                        "also listen on 127.0.0.1:PORT (default: Unix socket only)")
+                        "also listen on 127.0.0.1:PORT, with a password generated for the "
+                        "server that the exported URL carries (default: Unix socket only)")
             ->type_name("PORT")
             ->check(CLI::Range(1, 65535));
         command
@@ -58,7 +62,7 @@ int main(int argc, char** argv) {
         "testdb"};
     app.set_version_flag("--version", std::string("testdb ") + TESTDB_VERSION);
     app.require_subcommand(1);
-    app.footer(kFooter);
+    app.footer(footer());
 
     UpOptions up_options;
     CLI::App* up = app.add_subcommand(

@@ -139,6 +139,11 @@ void print_summary(std::ostream& out, const RunOutcome& o, const RunVerdict& v) 
                 << ")";
         }
         out << "\n";
+        if ((o.exit_status != 0 || o.killed_by != 0) && !o.activity.other_clients.empty()) {
+            // A refused connection (ServerRefused) is about these: who they are.
+            out << "  others:       " << o.activity.other_clients
+                << " (the server's other connections, by application_name)\n";
+        }
     } else {
         out << "  connections:  not sampled: "
             << o.sampler_error.substr(0, o.sampler_error.find('\n')) << "\n";

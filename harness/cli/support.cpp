@@ -132,6 +132,13 @@ std::unique_ptr<pqxx::connection> open_connection(const Config& config, std::str
         while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
             reason.pop_back();
         }
+        if (isConnectionRefusal(reason)) {
+            throw ServerRefused("ServerRefused: " + config.endpoint() + " (" +
+                                config.masked_url() + ") refused a new connection: " + reason +
+                                "\nFix: wait for its other clients to end, lower their "
+                                "connection_limit or TESTDB_MAX_PROCESSES, or raise the server's "
+                                "max_connections (PgBouncer: max_client_conn).");
+        }
         throw ServerUnavailable(
             "ServerUnavailable: cannot connect to " + config.endpoint() + " (" +
             config.masked_url() + ", from " + describe_source(config) + "): " + reason +

@@ -32,7 +32,8 @@ struct UpState {
     int pid = 0;         ///< postmaster pid
     int port = 0;        ///< port (and Unix socket suffix)
     int tcp_port = 0;    ///< TCP port on 127.0.0.1, 0 = none
-    std::string url;     ///< the DATABASE_URL_TEST to export (no password)
+    std::string url;     ///< the DATABASE_URL_TEST to export (with --port: over TCP,
+                         ///< with the server's password, so the file is 0600)
 };
 
 fs::path state_file(const UpOptions& options) {
@@ -94,6 +95,11 @@ void write_state(const fs::path& file, const UpState& state) {
                  {"tcp_port", state.tcp_port},
                  {"url", state.url}};
     const fs::path temp = file.string() + ".tmp";
+    // Created 0600 before anything is written: it may hold the password.
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    std::error_code perm_error;
+    fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_write, perm_error);
     {
         std::ofstream out(temp);
         out << j.dump(2) << '\n';
@@ -136,17 +142,6 @@ void print_export(const UpState& state) {
     std::cout << "export DATABASE_URL_TEST=" << shell_quote(state.url) << std::endl;
 }
 
-// Another URL for the same server over TCP, for clients outside this host's
-// socket directory (containers, tools).
-std::string tcp_url(const UpState& state) {
-    const Config config = Config::parse(state.url);
-    std::string url = "postgresql://";
-    if (!config.user.empty()) {
-        url += config.user + "@";
-    }
-    return url + "127.0.0.1:" + std::to_string(state.tcp_port) + "/" + config.dbname;
-}
-
 std::string down_command(const UpOptions& options) {
     return options.dir == "/tmp" ? "testdb down" : "testdb down --dir " + options.dir.string();
 }
@@ -156,10 +151,15 @@ std::string down_command(const UpOptions& options) {
 int up(const UpOptions& options) {
     const fs::path file = state_file(options);
     std::error_code ec;
+    // A missing --dir is created, parents too, as `mkdir -p` would.
+    if (!fs::exists(file.parent_path(), ec)) {
+        fs::create_directories(file.parent_path(), ec);
+    }
     if (!fs::is_directory(file.parent_path(), ec)) {
-        print_error("up", "--dir " + file.parent_path().string() +
-                              " is not a directory.\nFix: create it (mode 755, reachable by "
-                              "the server user) or pass another --dir.");
+        print_error("up", "--dir " + file.parent_path().string() + " is not a directory" +
+                              (ec ? " and cannot be created (" + ec.message() + ")" : "") +
+                              ".\nFix: create it (mode 755, reachable by the server user) or "
+                              "pass another --dir.");
         return kExitUsage;
     }
     StateLock lock(file);
@@ -207,7 +207,9 @@ int up(const UpOptions& options) {
     state.pid = server->pid();
     state.port = server->port();
     state.tcp_port = options.port;
-    state.url = server->url();
+    // With --port, the URL over TCP, carrying the password the server
+    // requires there: the one place it is printed.
+    state.url = options.port != 0 ? server->tcp_url() : server->url();
     try {
         write_state(file, state);
     } catch (...) {
@@ -219,7 +221,8 @@ int up(const UpOptions& options) {
               << state.directory.string() << ", started in " << server->timings().total.count()
               << " ms)";
     if (state.tcp_port != 0) {
-        std::cerr << "; also on " << tcp_url(state);
+        std::cerr << "; on 127.0.0.1:" << state.tcp_port
+                  << " with a generated password (in the exported URL only)";
     }
     std::cerr << "\ntestdb up: stop it with `" << down_command(options) << "`" << std::endl;
     print_export(state);

@@ -36,6 +36,8 @@ public:
     std::filesystem::path bin;      ///< where initdb and postgres were found
     std::string database;           ///< the test database created at start
     int port = 0;                   ///< port (names the socket file)
+    int tcp_port = 0;               ///< 127.0.0.1 port, 0 = Unix socket only
+    std::string tcp_password;       ///< required over TCP (see embedded_tcp_auth.hpp)
     std::atomic<pid_t> pid{0};      ///< the postmaster, 0 when none
     EmbeddedServerTimings timings;  ///< measured by start()
     std::atomic<bool> running{false};

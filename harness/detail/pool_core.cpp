@@ -37,13 +37,6 @@ std::string first_line(std::string text) {
     return text;
 }
 
-bool is_server_refusal(const std::string& message) {
-    // SQLSTATE 53300 arrives during connection start-up as text only.
-    return message.find("too many clients") != std::string::npos ||
-           message.find("remaining connection slots are reserved") != std::string::npos ||
-           message.find("53300") != std::string::npos;
-}
-
 }  // namespace
 
 PoolCore::PoolCore(Config config, std::string run_token)
@@ -137,7 +130,6 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
                           std::this_thread::get_id(), false};
     const auto waited_for = slot.info.since - start;
     ++stats_.in_use;
-    stats_.peak_in_use = std::max(stats_.peak_in_use, stats_.in_use);
     if (waited) {
         ++stats_.waits;
         stats_.total_wait += waited_for;
@@ -182,6 +174,9 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
         lock.lock();
     }
     ++stats_.acquires;
+    // Counted only now that the connection is open: an attempt the server
+    // refused, or one still connecting on another thread, is no connection.
+    stats_.peak_in_use = std::max(stats_.peak_in_use, open_and_held_locked());
     return Lease(shared_from_this(), static_cast<std::size_t>(slot_index));
 }
 
@@ -193,17 +188,20 @@ std::unique_ptr<PooledConnection> PoolCore::open_connection() {
         return conn;
     } catch (const pqxx::broken_connection& e) {
         const std::string cause = mask_password(first_line(e.what()));
-        if (is_server_refusal(cause)) {
+        if (isConnectionRefusal(cause)) {
             throw ServerRefused(
                 "ServerRefused: the server at " + config_.endpoint() +
-                " refused a new connection (SQLSTATE 53300, its max_connections is used up): " +
-                cause + "\n  url: " + config_.masked_url() +
+                " refused a new connection (SQLSTATE 53300: its max_connections, or "
+                "PgBouncer's max_client_conn, is used up): " + cause +
+                "\n  url: " + config_.masked_url() +
                 "\n  this process holds " + std::to_string(stats().in_use - 1) +
                 " of its own connection_limit=" + std::to_string(config_.connection_limit) +
-                "; the other server slots belong to other processes.\n"
-                "Fix: set TESTDB_MAX_PROCESSES to cap how many test processes use the "
-                "server at once (`testdb doctor` prints the budget that fits and who uses "
-                "the slots), or raise the server's max_connections.");
+                "; the other slots belong to other clients (`testdb doctor` names them by "
+                "application_name).\n"
+                "Fix: lower connection_limit (TESTDB_CONNECTION_LIMIT) so each process needs "
+                "fewer; if the other clients are test processes, set TESTDB_MAX_PROCESSES to "
+                "cap how many use the server at once (`testdb doctor` prints the budget that "
+                "fits); or free the slots others hold, or raise the server's max_connections.");
         }
         throw ServerUnavailable(
             "ServerUnavailable: cannot connect to " + config_.endpoint() + " (connect_timeout=" +
@@ -248,6 +246,12 @@ bool PoolCore::reusable_after_use(Slot& slot) noexcept {
 
 void PoolCore::release(std::size_t index) noexcept {
     Slot& slot = slots_[index];
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (slot.held_by_borrower) {
+            return;  // the pin owner lets go; the borrower still holds it
+        }
+    }
     std::unique_ptr<PooledConnection> discard;
     const bool reusable = slot.conn && reusable_after_use(slot);
     {
@@ -368,6 +372,11 @@ int PoolCore::pick_free_slot_locked() const {
         }
     }
     return unopened;
+}
+
+int PoolCore::open_and_held_locked() const {
+    return static_cast<int>(std::count_if(slots_.begin(), slots_.end(),
+                                          [](const Slot& s) { return s.busy && s.conn; }));
 }
 
 bool PoolCore::caller_holds_every_slot_locked() const {

@@ -58,12 +58,17 @@ private:
         bool replace_on_open = false;  // its last connection broke
         LeaseInfo info;
         std::chrono::steady_clock::time_point released_at{};  // when it came back
+        // The pinned connection's borrower kept its Lease past unpin(): the
+        // borrower holds the slot now, and the pin owner's release leaves it.
+        bool held_by_borrower = false;
     };
 
     // Index of the slot the caller at the head of the queue may take, or -1.
     // Prefers an idle open connection; opens a new one only when none is idle.
     int pick_free_slot_locked() const;
     bool caller_holds_every_slot_locked() const;
+    // Connections that are open and lent out right now (the peak's measure).
+    int open_and_held_locked() const;
     std::vector<LeaseInfo> holders_locked() const;
     void leave_queue_locked(std::uint64_t ticket);
     std::string held_by_lines_locked(std::chrono::steady_clock::time_point now) const;

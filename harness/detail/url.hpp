@@ -34,4 +34,10 @@ struct SettingValue {
 /// the nearest .env.test (empty = unset). Throws ConfigError on a bad file.
 std::optional<SettingValue> lookup_setting(const std::string& name);
 
+/// Where `name` is present but blank ("" or only whitespace): "environment",
+/// or the path of the .env.test that has it. nullopt when it is unset (in
+/// the environment and the file) or has a value. lookup_setting() treats a
+/// blank value as unset; callers for whom that would hide a mistake ask here.
+std::optional<std::string> blank_setting_origin(const std::string& name);
+
 }  // namespace testdb::detail

@@ -98,6 +98,11 @@ std::optional<std::filesystem::path> find_dotenv_file(
 /// `.env.test`. Used for DATABASE_URL_TEST and every TESTDB_* variable.
 std::optional<std::string> setting(const std::string& name);
 
+/// Where `.env.test.example` (every setting, with its default) is on this
+/// machine: the installed copy (share/testdb/), else the source tree's copy
+/// testdb was built from. Errors that refer to it name this path.
+std::string envExamplePath();
+
 /// Loads the configuration in the documented order. Returns a Config whose
 /// source is Embedded (and libpq_url empty) when nothing is configured.
 Config load_config();

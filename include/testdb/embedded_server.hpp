@@ -19,6 +19,9 @@ struct EmbeddedServerOptions {
     /// Name of the database created for the tests (must contain "test").
     std::string database = "testdb_test";
     /// TCP port to listen on as well, on 127.0.0.1; 0 = Unix socket only.
+    /// TCP requires scram-sha-256 with a password generated for this server
+    /// (tcp_url() carries it); the Unix socket, in the server's 0700
+    /// directory, admits only its owner.
     int tcp_port = 0;
     /// Extra `name=value` server settings, e.g. "max_connections=5".
     std::vector<std::string> settings;
@@ -66,6 +69,10 @@ public:
 
     /// `postgresql:///db?host=<socket-dir>&port=<port>&user=<user>`.
     std::string url() const;
+    /// `postgresql://postgres:<password>@127.0.0.1:<tcp_port>/db` with the
+    /// password generated for this server; "" without a tcp_port. Mask it
+    /// (mask_password) before printing it anywhere but to its user.
+    std::string tcp_url() const;
     /// The temporary directory holding data and socket.
     std::filesystem::path directory() const;
     /// Process id of the postmaster.

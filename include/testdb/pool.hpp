@@ -26,7 +26,8 @@ struct PoolStats {
     std::uint64_t deadlocks = 0;       ///< PoolDeadlock thrown
     int in_use = 0;                    ///< leases out right now
     int waiting = 0;                   ///< callers waiting for a connection right now
-    int peak_in_use = 0;               ///< most leases out at once
+    int peak_in_use = 0;               ///< most open connections lent out at once
+                                       ///< (an attempt the server refused is none)
     std::uint64_t opened = 0;          ///< connections opened (including replacements)
     std::uint64_t replaced = 0;        ///< broken connections discarded and reopened
     std::uint64_t rolled_back = 0;     ///< connections given back mid-transaction

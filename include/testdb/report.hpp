@@ -3,7 +3,9 @@
 /// as JSON to TESTDB_REPORT by the global teardown and read by `testdb run`.
 #pragma once
 
+#include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,14 @@ struct LeftoverRecord {
     long long rows = 0; ///< rows of this run's tenants still there
 };
 
+/// Why a run stopped before its first test (bad URL, safety guard, a server
+/// that refused or was not there).
+struct StartupFailure {
+    std::string kind;     ///< the exception's class: "ConfigError", "SafetyGuardError", ...
+    std::string message;  ///< its message, passwords masked
+    std::string url;      ///< the database URL, masked; "" for the embedded server
+};
+
 /// Everything the global teardown reports about one run.
 struct RunReport {
     int format = 1;                 ///< JSON layout version
@@ -49,6 +59,7 @@ struct RunReport {
     std::vector<LeftoverRecord> leftovers;   ///< rows left behind (should be empty)
     std::vector<std::string> leaks;          ///< leak messages (leases, transactions, rows)
     std::vector<std::string> stale_swept;    ///< tenants of crashed runs removed at start
+    std::optional<StartupFailure> startup_error;  ///< set when the run failed at start
 
     /// The report as pretty-printed JSON.
     std::string to_json() const;
@@ -61,5 +72,11 @@ struct RunReport {
     /// One line: tests, peak connections, waits, timeouts, slowest tests, leftovers.
     std::string summary_line() const;
 };
+
+/// For a run that failed before its first test: writes a report with
+/// `error` (kind, masked message, masked URL) and zero counts to the file
+/// TESTDB_REPORT names, when it is set, so a dashboard reading it sees why.
+/// Never throws: the start-up error itself is what the run reports.
+void writeStartupFailureReport(const std::exception& error) noexcept;
 
 }  // namespace testdb

@@ -22,6 +22,15 @@ expect_contains "$OUT" "DOES NOT FIT" "doctor: 2 processes do not fit"
 # 5 - 2 of headroom leaves 3: less than one process with its slot (3 + 1).
 expect_contains "$OUT" "budget:         none fits" "doctor: no budget fits 5 connections"
 
+# connection_limit 8 on 5 free slots: not even one process fits, and the
+# advice says what would (not "run at most 0 processes").
+case "$DATABASE_URL_TEST" in *\?*) sep='&' ;; *) sep='?' ;; esac
+run_tool doctor-none "$TOOL" doctor --url "${DATABASE_URL_TEST}${sep}connection_limit=8" --processes 1
+expect_rc 1 "doctor: connection_limit 8 on a server of 5"
+expect_contains "$OUT" "not even one process fits" "doctor: nothing fits"
+expect_contains "$OUT" "lower connection_limit to " "doctor: a smaller connection_limit would fit"
+expect_lacks "$OUT" "at most 0" "doctor: no advice to run 0 processes"
+
 run_tool down-small "$TOOL" down --dir "$base"
 expect_rc 0 "down"
 finish

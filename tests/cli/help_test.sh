@@ -12,6 +12,17 @@ for command in up down run doctor lint; do
     expect_rc 0 "testdb $command --help"
     expect_contains "$OUT" "Usage:" "testdb $command --help"
 done
+# The settings file the help names exists, and URL examples write a
+# password as PASSWORD, not a word secret scanners flag.
+example=$(sed -n 's/.*See \(.*\.env\.test\.example\)\..*/\1/p' <<<"$TOP_HELP")
+[ -f "$example" ] || fail "testdb --help names '$example' as .env.test.example, which does not exist"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+for text in "$TOP_HELP" "$(cat "$root/README.md")" "$(cat "$root/.env.test.example")"; do
+    urls=$(grep -oE 'postgres(ql)?://[A-Za-z0-9_.-]+:[^@/ ]+@' <<<"$text" | grep -v ':PASSWORD@')
+    [ -z "$urls" ] || fail "a URL example with a password other than PASSWORD: $urls"
+done
+grep -q 'app:PASSWORD@' "$root/.env.test.example" || fail ".env.test.example has no PASSWORD example"
+
 run_tool version "$TOOL" --version
 expect_rc 0 "testdb --version"
 expect_contains "$OUT" "testdb " "testdb --version"

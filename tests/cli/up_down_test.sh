@@ -83,6 +83,15 @@ run_tool down-3 "$TOOL" down --dir "$base"
 expect_rc 0 "down after the server was killed"
 expect_contains "$OUT" "no longer running" "down notices the dead server"
 
+# A --dir that does not exist yet is created, parents too (mkdir -p).
+nested="$base/not/yet"
+run_tool up-nested "$TOOL" up --dir "$nested"
+expect_rc 0 "up --dir with a directory that does not exist"
+[ -f "$nested/testdb-up.json" ] || fail "up --dir $nested wrote no state file there"
+run_tool down-nested "$TOOL" down --dir "$nested"
+expect_rc 0 "down --dir of the created directory"
+rm -rf "$base/not"
+
 leftovers=$(ls -A "$base")
 [ -z "$leftovers" ] || fail "down left files in $base: $leftovers"
 finish

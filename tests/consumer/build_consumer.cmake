@@ -17,6 +17,10 @@ function(testdb_check_consumer build_dir source_dir work_dir)
   file(REMOVE_RECURSE "${work_dir}")
   set(prefix "${work_dir}/prefix")
   testdb_run_checked(${CMAKE_COMMAND} --install "${build_dir}" --prefix "${prefix}")
+  # Errors refer users to the settings file: it must be installed with testdb.
+  if(NOT EXISTS "${prefix}/share/testdb/.env.test.example")
+    message(FATAL_ERROR "the install has no share/testdb/.env.test.example")
+  endif()
   testdb_run_checked(${CMAKE_COMMAND} -S "${source_dir}" -B "${work_dir}/build"
                      "-DCMAKE_PREFIX_PATH=${prefix}")
   testdb_run_checked(${CMAKE_COMMAND} --build "${work_dir}/build" -j 2)

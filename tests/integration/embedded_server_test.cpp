@@ -347,7 +347,7 @@ TEST_CASE("settings, database name and tcp_port are applied", "[embedded]") {
     CHECK(query(server.url(), "SHOW work_mem") == "5MB");
     CHECK(query(server.url(), "SELECT current_database()") == "other_test_db");
 
-    SECTION("tcp_port listens on 127.0.0.1 as well") {
+    SECTION("tcp_port listens on 127.0.0.1 as well, with the server's password only") {
         // Any currently free port will do; 0 asks the kernel for one.
         const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr{};
@@ -361,9 +361,16 @@ TEST_CASE("settings, database name and tcp_port are applied", "[embedded]") {
         tcp.tcp_port = ntohs(addr.sin_port);
         EmbeddedServer over_tcp = EmbeddedServer::start(tcp);
         CHECK(over_tcp.port() == tcp.tcp_port);
-        CHECK(query("host=127.0.0.1 port=" + std::to_string(tcp.tcp_port) +
-                        " user=postgres dbname=testdb_test",
-                    "SELECT 1") == "1");
+        CHECK(query(over_tcp.tcp_url(), "SELECT 1") == "1");
+        CHECK(over_tcp.tcp_url().find(":" + std::to_string(tcp.tcp_port) + "/testdb_test") !=
+              std::string::npos);
+        // Without the password TCP admits nobody; the socket still admits its owner.
+        CHECK_THROWS_WITH(query("host=127.0.0.1 port=" + std::to_string(tcp.tcp_port) +
+                                    " user=postgres dbname=testdb_test password=",
+                                "SELECT 1"),
+                          Catch::Contains("password"));
+        CHECK(query(over_tcp.url(), "SELECT 1") == "1");
+        CHECK(server.tcp_url().empty());
     }
 }
 

@@ -58,6 +58,15 @@ left="$(psql -qAt "$(server_url shared_test)" -c \
   "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $((0x7e57db))")"
 [ "$left" = 0 ] || fail "$left slot lock(s) still held after both suites ended"
 
+# A full PgBouncer (max_client_conn=2) refuses the pool's third connection:
+# ServerRefused, not ServerUnavailable, and the peak counts the two opened.
+psql -qAt "$(bouncer_url pgbouncer)" -c "SET max_client_conn = 2" >/dev/null ||
+  fail "cannot lower PgBouncer's max_client_conn"
+run_tool "PgBouncer refusing the third client" \
+  env DATABASE_URL_TEST="$(bouncer_url budget_test)" "$INTEGRATION" "[.refusal-bouncer]"
+expect_rc 0 "PgBouncer refusing the third client"
+psql -qAt "$(bouncer_url pgbouncer)" -c "SET max_client_conn = 500" >/dev/null
+
 run_tool "doctor through PgBouncer" \
   "$TESTDB_TOOL" doctor --url "$(bouncer_url booking_test)" --processes 2
 expect_contains "$ALL" "PgBouncer" "doctor through PgBouncer"
