@@ -9,14 +9,14 @@
 namespace testdb::detail {
 namespace {
 
-void send(pqxx::connection_base& conn, const char* sql) {
+void send(pqxx::connection& conn, const char* sql) {
     pqxx::nontransaction tx(conn, "testdb savepoint control");
     tx.exec(sql);
 }
 
 }  // namespace
 
-Savepoint::Savepoint(pqxx::connection_base& conn) : conn_(conn) {
+Savepoint::Savepoint(pqxx::connection& conn) : conn_(conn) {
     send(conn_, "SAVEPOINT testdb_tx");
 }
 

@@ -4,7 +4,8 @@
 # tool, the fault matrix, benchmark smoke runs), then the checks CI adds:
 # clang-tidy over harness/, the suites under AddressSanitizer +
 # UndefinedBehaviorSanitizer, the pool and race tests under ThreadSanitizer,
-# and a short fuzzing run of every input parser.
+# and a short fuzzing run of every input parser, then the libpqxx 7 and 8
+# compatibility builds (scripts/compat.sh).
 #
 #   bash scripts/test.sh            everything (what CI runs)
 #   bash scripts/test.sh --fast     ctest only, no tidy/sanitizer/fuzz stages
@@ -79,5 +80,8 @@ if [ -x "$TESTDB_ROOT/scripts/fuzz.sh" ]; then
   stage "fuzzing every input parser (20 s each)"
   bash "$TESTDB_ROOT/scripts/fuzz.sh" 20
 fi
+
+stage "libpqxx compatibility: 7.10.7 (GCC 12) and 8.0.1 (clang 19 + libc++)"
+bash "$TESTDB_ROOT/scripts/compat.sh"
 
 say "all stages passed in $((SECONDS - started)) s"

@@ -5,6 +5,8 @@
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 
+#include "testdb/query.hpp"
+
 #include "support.hpp"
 
 namespace testdb::cli {
@@ -90,7 +92,7 @@ void ActivitySampler::sample_once() {
         }
         pqxx::nontransaction tx(*connection_);
         const int count =
-            tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE " +
+            testdb::queryRow(tx, "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE " +
                      tx.quote(pattern_) + " ESCAPE '\\' AND pid <> pg_backend_pid()")[0]
                 .as<int>();
         std::lock_guard<std::mutex> lock(mutex_);

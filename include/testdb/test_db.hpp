@@ -102,7 +102,7 @@ namespace detail {
 class Savepoint {
 public:
     /// Sends SAVEPOINT.
-    explicit Savepoint(pqxx::connection_base& conn);
+    explicit Savepoint(pqxx::connection& conn);
     Savepoint(const Savepoint&) = delete;
     Savepoint& operator=(const Savepoint&) = delete;
     /// ROLLBACK TO SAVEPOINT unless release() ran (never throws).
@@ -111,7 +111,7 @@ public:
     void release();
 
 private:
-    pqxx::connection_base& conn_;
+    pqxx::connection& conn_;
     bool done_ = false;
 };
 
@@ -186,7 +186,7 @@ auto withTransaction(Fn&& fn, std::string label = {},
     return withTransaction(lease, std::forward<Fn>(fn));
 }
 
-/// Runs `fn(pqxx::connection_base&)` on a leased connection from getTestDb()
+/// Runs `fn(pqxx::connection&)` on a leased connection from getTestDb()
 /// and gives it back afterwards, also when `fn` throws. For work that needs
 /// no transaction, or manages its own.
 template <typename Fn>

@@ -88,5 +88,5 @@ TEST_CASE("rollback: a test that commits the tier's transaction is reported",
     auto& ctx = testdb::context();
     selftest::items.createMany(ctx.tenants.tenantA, 2);
     testdb::withConnection(
-        [](pqxx::connection_base& conn) { pqxx::nontransaction(conn).exec("COMMIT"); });
+        [](pqxx::connection& conn) { pqxx::nontransaction(conn).exec("COMMIT"); });
 }
