@@ -15,9 +15,10 @@ function(run)
 endfunction()
 run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
 # CMAKE_PREFIX_PATH is the only project-specific setting: testdb's prefix and,
-# for a libpqxx outside the system, its install prefix.
-run(${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${WORK_DIR}/build"
-    "-DCMAKE_PREFIX_PATH=${prefix};${LIBPQXX_PREFIX_PATH}"
+# for a libpqxx outside the system, its install prefix (through the
+# environment's CMAKE_PREFIX_PATH, as a ';' would split this command line).
+set(ENV{CMAKE_PREFIX_PATH} "${LIBPQXX_PREFIX_PATH}")
+run(${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${WORK_DIR}/build" "-DCMAKE_PREFIX_PATH=${prefix}"
     "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
     "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build" -j 2)
