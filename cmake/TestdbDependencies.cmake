@@ -72,3 +72,8 @@ if(TESTDB_USES_LIBCXX AND NOT TARGET Catch2::Catch2WithMain)
                INTERFACE_LINK_LIBRARIES Catch2::Catch2 testdb_catch2_main)
 endif()
 find_dependency(Catch2)
+if(TESTDB_USES_LIBCXX)
+  # Catch2's package adds its scripts (Catch.cmake) only when it defines the
+  # targets itself.
+  list(APPEND CMAKE_MODULE_PATH "${Catch2_DIR}")
+endif()
