@@ -58,7 +58,7 @@ json measure(bool quick, const std::string& label, const std::vector<int>& sizes
     // Keeps the table small so later inserts do not get slower (index
     // growth); never timed.
     const auto clear = [&] {
-        testdb::withConnection([&](pqxx::connection_base& conn) {
+        testdb::withConnection([&](pqxx::connection& conn) {
             pqxx::nontransaction(conn).exec("DELETE FROM bench_packages WHERE tenant_id = " +
                                             tenant.id());
         });

@@ -16,6 +16,7 @@
 #include <pqxx/pqxx>
 
 #include "bench_common.hpp"
+#include "testdb/query.hpp"
 
 namespace {
 
@@ -50,7 +51,7 @@ void testdb_body(TestContext& ctx) {
     phase("1 tenant INSERT", since);
     packages().createMany(tenant, 5);
     phase("2 createMany(5)", since);
-    const auto read = testdb::withConnection([&](pqxx::connection_base& conn) {
+    const auto read = testdb::withConnection([&](pqxx::connection& conn) {
         pqxx::nontransaction tx(conn);
         return tx.exec("SELECT * FROM bench_packages WHERE tenant_id = " + tx.quote(tenant.id()))
             .size();
@@ -143,7 +144,7 @@ void truncate_case(pqxx::connection& conn) {
 void clone_case(const std::string& template_name, const std::string& strategy) {
     static int n = 0;
     const std::string name = "testdb_bench_clone_" + testdb::runToken() + "_" + std::to_string(++n);
-    testdb::withConnection([&](pqxx::connection_base& admin) {
+    testdb::withConnection([&](pqxx::connection& admin) {
         pqxx::nontransaction(admin).exec("CREATE DATABASE " + admin.quote_name(name) + " TEMPLATE " +
                                          admin.quote_name(template_name) + strategy);
     });
@@ -152,7 +153,7 @@ void clone_case(const std::string& template_name, const std::string& strategy) {
         pqxx::nontransaction tx(conn);
         hand_body(tx);
     }
-    testdb::withConnection([&](pqxx::connection_base& admin) {
+    testdb::withConnection([&](pqxx::connection& admin) {
         pqxx::nontransaction(admin).exec("DROP DATABASE " + admin.quote_name(name) + " WITH (FORCE)");
     });
 }
@@ -165,8 +166,8 @@ int database_tier_child(int cases, const std::string& outfile) {
     bool template_existed = false;
     {
         pqxx::connection probe(bench::conninfo("bench-probe"));
-        template_existed = !pqxx::nontransaction(probe)
-                                .exec_params("SELECT 1 FROM pg_database WHERE datname = $1", tpl)
+        template_existed = !testdb::query(pqxx::nontransaction(probe),
+                                          "SELECT 1 FROM pg_database WHERE datname = $1", tpl)
                                 .empty();
     }
     testdb::TestDb& db = testdb::getTestDb();

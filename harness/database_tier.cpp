@@ -8,6 +8,7 @@
 #include "harness/detail/log.hpp"
 #include "harness/detail/schema_apply.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/query.hpp"
 #include "testdb/safety.hpp"
 #include "testdb/schema.hpp"
 #include "testdb/test_db.hpp"
@@ -35,12 +36,12 @@ Config with_database(const Config& base, const std::string& database) {
     return moved;
 }
 
-std::string quoted(pqxx::connection_base& conn, const std::string& name) {
+std::string quoted(pqxx::connection& conn, const std::string& name) {
     return conn.quote_name(name);
 }
 
 // Drops testdb_run_<token> databases whose token no live backend carries.
-void sweep_stale_clones(pqxx::connection_base& admin) {
+void sweep_stale_clones(pqxx::connection& admin) {
     pqxx::nontransaction tx(admin, "testdb: sweep clones");
     const pqxx::result stale = tx.exec(
         "SELECT datname FROM pg_database d WHERE datname ~ '^testdb_run_[a-z0-9]+$'"
@@ -58,23 +59,23 @@ void sweep_stale_clones(pqxx::connection_base& admin) {
 }
 
 // Builds the template under an advisory lock unless a complete one exists.
-void ensure_template(pqxx::connection_base& admin, const Config& config,
+void ensure_template(pqxx::connection& admin, const Config& config,
                      const std::string& template_name, const std::filesystem::path& file,
                      const std::string& sql) {
     pqxx::nontransaction tx(admin, "testdb: template");
     // Session lock: CREATE DATABASE cannot run inside a transaction block.
-    tx.exec_params("SELECT pg_advisory_lock(hashtext($1))", template_name);
+    testdb::query(tx, "SELECT pg_advisory_lock(hashtext($1))", template_name);
     struct Unlock {
         pqxx::nontransaction& tx;
         const std::string& name;
         ~Unlock() {
             try {
-                tx.exec_params("SELECT pg_advisory_unlock(hashtext($1))", name);
+                testdb::query(tx, "SELECT pg_advisory_unlock(hashtext($1))", name);
             } catch (...) {  // NOLINT(bugprone-empty-catch): the session ends soon anyway
             }
         }
     } unlock{tx, template_name};
-    const pqxx::result found = tx.exec_params(
+    const pqxx::result found = testdb::query(tx,
         "SELECT datistemplate FROM pg_database WHERE datname = $1", template_name);
     if (!found.empty() && found[0][0].as<bool>()) {
         return;  // built by an earlier run (or a concurrent process)

@@ -31,7 +31,7 @@ Lease& Lease::operator=(Lease&& other) noexcept {
 
 Lease::~Lease() { release(); }
 
-pqxx::connection_base& Lease::connection() const {
+pqxx::connection& Lease::connection() const {
     if (!core_) {
         throw Error("Error: this Lease is empty (moved from or released).\n"
                     "Fix: acquire a new one with getTestDb().acquire() or use withTransaction().");

@@ -56,7 +56,7 @@ std::string quote_literal(const std::string& value) {
 
 std::vector<TenantLeftover> leftoversByTenant() {
     return withConnection(
-        [](pqxx::connection_base& conn) {
+        [](pqxx::connection& conn) {
             const TenantTable& t = tenantTable();
             std::vector<std::string> slugs;
             {

@@ -15,6 +15,7 @@
 #include "harness/detail/log.hpp"
 #include "harness/detail/url.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/query.hpp"
 
 namespace testdb {
 namespace {
@@ -72,7 +73,7 @@ std::unique_ptr<pqxx::connection> connect(const Config& config, const std::strin
 
 // The budget `auto` stands for on this server.
 int derived_budget(pqxx::work& tx, const Config& config) {
-    const pqxx::row r = tx.exec1(
+    const pqxx::row r = testdb::queryRow(tx,
         "SELECT current_setting('max_connections')::int,"
         " current_setting('superuser_reserved_connections')::int,"
         " coalesce(current_setting('reserved_connections', true), '0')::int");
@@ -124,7 +125,7 @@ std::vector<SlotHolder> slotHolders(const Config& config) {
                             " has no connection slot left to list the holders");
     }
     pqxx::work tx(*conn);
-    const pqxx::result rows = tx.exec_params(
+    const pqxx::result rows = testdb::query(tx,
         "SELECT l.objid::int, coalesce(a.application_name, ''),"
         " coalesce(to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '?'), l.pid"
         " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
@@ -134,7 +135,7 @@ std::vector<SlotHolder> slotHolders(const Config& config) {
         " ORDER BY 1",
         kSlotLockClass);
     std::vector<SlotHolder> holders;
-    for (const pqxx::row& row : rows) {
+    for (const auto& row : rows) {
         SlotHolder holder;
         holder.slot = row[0].as<int>();
         holder.since = row[2].as<std::string>();
@@ -188,7 +189,7 @@ std::unique_ptr<ProcessSlot> ProcessSlot::claim(const Config& config,
                 const std::string sql = "SELECT pg_try_advisory_xact_lock(" +
                                         std::to_string(kSlotLockClass) + ", " +
                                         std::to_string(slot) + ")";
-                if (tx->exec1(sql)[0].as<bool>()) {
+                if (testdb::queryRow(*tx, sql)[0].as<bool>()) {
                     const auto waited =
                         std::chrono::duration_cast<milliseconds>(Clock::now() - started);
                     detail::log().info("run {}: holding process slot {} of {} on {} (waited {} ms)",

@@ -18,7 +18,7 @@ thread_local std::shared_ptr<const SavepointMark> t_mark;
 Transaction* pinnedTransaction() { return t_open_tx; }
 std::shared_ptr<const SavepointMark> currentSavepoint() { return t_mark; }
 
-Savepoint::Savepoint(pqxx::connection_base& conn, Transaction* open)
+Savepoint::Savepoint(pqxx::connection& conn, Transaction* open)
     : conn_(conn), open_(open), mark_(std::make_shared<SavepointMark>()) {
     mark_->parent = t_mark;
     send("SAVEPOINT testdb_tx");

@@ -11,6 +11,7 @@
 #include "harness/detail/log.hpp"
 #include "harness/detail/schema_apply.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/query.hpp"
 #include "testdb/test_db.hpp"
 
 namespace testdb {
@@ -41,7 +42,7 @@ std::string read_schema(const std::filesystem::path& file) {
     return text.str();
 }
 
-bool apply_schema(pqxx::connection_base& conn, const std::filesystem::path& file,
+bool apply_schema(pqxx::connection& conn, const std::filesystem::path& file,
                   const std::string& sql) {
     const std::string hash = schemaHash(sql);
     try {
@@ -54,11 +55,11 @@ bool apply_schema(pqxx::connection_base& conn, const std::filesystem::path& file
             "CREATE TABLE IF NOT EXISTS testdb_schema_versions ("
             " hash text PRIMARY KEY, file text NOT NULL,"
             " applied_at timestamptz NOT NULL DEFAULT now())");
-        if (!tx.exec_params("SELECT 1 FROM testdb_schema_versions WHERE hash = $1", hash).empty()) {
+        if (!testdb::query(tx, "SELECT 1 FROM testdb_schema_versions WHERE hash = $1", hash).empty()) {
             return false;
         }
         tx.exec(sql);
-        tx.exec_params("INSERT INTO testdb_schema_versions (hash, file) VALUES ($1, $2)", hash,
+        testdb::query(tx, "INSERT INTO testdb_schema_versions (hash, file) VALUES ($1, $2)", hash,
                        file.string());
         tx.commit();
         log().info("applied schema {} ({})", file.string(), hash);
@@ -75,7 +76,7 @@ bool apply_schema(pqxx::connection_base& conn, const std::filesystem::path& file
 bool applySchemaOnce(const std::filesystem::path& file) {
     const std::string sql = detail::read_schema(file);
     return withConnection(
-        [&](pqxx::connection_base& conn) { return detail::apply_schema(conn, file, sql); },
+        [&](pqxx::connection& conn) { return detail::apply_schema(conn, file, sql); },
         "testdb: apply schema");
 }
 

@@ -79,7 +79,7 @@ const Tenant& Tenant::create(SourceLocation where) const {
         return *this;
     }
     withConnection(
-        [&](pqxx::connection_base& conn) {
+        [&](pqxx::connection& conn) {
             pqxx::nontransaction tx(conn);
             id_ = insert_tenant(tx, slug_);
         },
@@ -119,7 +119,7 @@ void Tenants::cleanupTenants() {
     detail::require_guard_passed();
     std::string sql;
     withConnection(
-        [&](pqxx::connection_base& conn) {
+        [&](pqxx::connection& conn) {
             sql = detail::delete_sql(conn, detail::tenant_slug_predicate(conn, slugs()));
             pqxx::nontransaction tx(conn);
             detail::count_statement();
@@ -155,7 +155,7 @@ std::vector<std::string> Tenants::keepForInspection() {
         const std::string new_slug = file_part + "-" + tenant->letter() + "k" +
                                      std::to_string(++kept) + "-" + runToken();
         withConnection(
-            [&](pqxx::connection_base& conn) {
+            [&](pqxx::connection& conn) {
                 const TenantTable& t = tenantTable();
                 pqxx::nontransaction tx(conn);
                 detail::count_statement();
@@ -172,7 +172,7 @@ std::vector<std::string> Tenants::keepForInspection() {
 
 std::vector<std::pair<std::string, long long>> Tenants::remainingRows() const {
     return withConnection(
-        [&](pqxx::connection_base& conn) {
+        [&](pqxx::connection& conn) {
             const std::string sql =
                 detail::count_sql(conn, detail::tenant_slug_predicate(conn, slugs()));
             pqxx::nontransaction tx(conn);
@@ -184,7 +184,7 @@ std::vector<std::pair<std::string, long long>> Tenants::remainingRows() const {
 
 std::vector<std::string> tenantScopedTables() {
     return withConnection(
-        [](pqxx::connection_base& conn) {
+        [](pqxx::connection& conn) {
             std::vector<std::string> names;
             for (const auto& table : detail::scoped_tables(conn)) {
                 names.push_back(table.name);
@@ -200,7 +200,7 @@ std::vector<std::string> sweepStaleTenants(const std::vector<std::string>& file_
     }
     detail::require_guard_passed();
     return withConnection(
-        [&](pqxx::connection_base& conn) {
+        [&](pqxx::connection& conn) {
             std::string alternatives;
             for (const std::string& slug : file_slugs) {
                 alternatives += (alternatives.empty() ? "" : "|") + slug;
@@ -241,7 +241,7 @@ std::vector<std::string> sweepStaleTenants(const std::vector<std::string>& file_
 
 std::vector<std::pair<std::string, long long>> remainingRowsOfRun() {
     return withConnection(
-        [](pqxx::connection_base& conn) {
+        [](pqxx::connection& conn) {
             const std::string of_run = conn.quote_name(tenantTable().slug) + " LIKE " +
                                        conn.quote("%-" + runToken());
             const std::string sql = detail::count_sql(conn, of_run);

@@ -4,7 +4,8 @@
 # tool, the fault matrix, benchmark smoke runs), then the checks CI adds:
 # clang-tidy over harness/, the suites under AddressSanitizer +
 # UndefinedBehaviorSanitizer, the pool and race tests under ThreadSanitizer,
-# and a short fuzzing run of every input parser.
+# and a short fuzzing run of every input parser, then the libpqxx 7 and 8
+# compatibility builds (scripts/compat.sh).
 #
 #   bash scripts/test.sh            everything (what CI runs)
 #   bash scripts/test.sh --fast     ctest only, no tidy/sanitizer/fuzz stages
@@ -51,7 +52,7 @@ fi
 # One sanitizer build: a separate build tree, the targets the stage needs.
 sanitized_build() {
   local dir="$1" sanitizers="$2"; shift 2
-  cmake -S "$TESTDB_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DTESTDB_WARNINGS_AS_ERRORS=ON \
+  cmake -S "$TESTDB_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DTESTDB_WARNINGS_AS_ERRORS=ON $(launcher_args) \
         -DTESTDB_SANITIZE="$sanitizers" -DTESTDB_BUILD_BENCH=OFF >/dev/null
   cmake --build "$dir" -j "$JOBS" --target "$@"
 }
@@ -79,5 +80,8 @@ if [ -x "$TESTDB_ROOT/scripts/fuzz.sh" ]; then
   stage "fuzzing every input parser (20 s each)"
   bash "$TESTDB_ROOT/scripts/fuzz.sh" 20
 fi
+
+stage "libpqxx compatibility: 7.10.7 (GCC 12) and 8.0.1 (clang 19 + libc++)"
+bash "$TESTDB_ROOT/scripts/compat.sh"
 
 say "all stages passed in $((SECONDS - started)) s"

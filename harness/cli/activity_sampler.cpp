@@ -5,6 +5,8 @@
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 
+#include "testdb/query.hpp"
+
 #include "support.hpp"
 
 namespace testdb::cli {
@@ -91,7 +93,7 @@ void ActivitySampler::sample_once() {
         }
         pqxx::nontransaction tx(*connection_);
         const int count =
-            tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE " +
+            testdb::queryRow(tx, "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE " +
                      tx.quote(pattern_) + " ESCAPE '\\' AND pid <> pg_backend_pid()")[0]
                 .as<int>();
         std::lock_guard<std::mutex> lock(mutex_);
@@ -109,7 +111,7 @@ void ActivitySampler::note_other_clients() {
     if (!connection_) return;
     try {
         pqxx::nontransaction tx(*connection_);
-        const pqxx::row r = tx.exec1(
+        const pqxx::row r = testdb::queryRow(tx, 
             "SELECT coalesce(string_agg(name || ' x' || n, ', ' ORDER BY n DESC, name), '')"
             " FROM (SELECT coalesce(nullif(application_name, ''), '(no application_name)') AS name,"
             " count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend'"

@@ -19,6 +19,7 @@
 #include "testdb/config.hpp"
 #include "testdb/embedded_server.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/query.hpp"
 #include "testdb/process_budget.hpp"
 #include "testdb/safety.hpp"
 
@@ -61,7 +62,7 @@ std::string first_line(const std::string& text) {
 ServerFacts read_facts(pqxx::connection& conn) {
     ServerFacts f;
     pqxx::nontransaction tx(conn);
-    const pqxx::row r = tx.exec1(
+    const pqxx::row r = testdb::queryRow(tx,
         "SELECT version(), current_database(), current_user,"
         " coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false),"
         " current_setting('max_connections')::int,"
@@ -83,7 +84,7 @@ ServerFacts read_facts(pqxx::connection& conn) {
         " count(*) FROM pg_stat_activity"
         " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
         " GROUP BY 1, 2 ORDER BY 3 DESC, 2, 1");
-    for (const pqxx::row& row : usage) {
+    for (const auto& row : usage) {
         const int count = row[2].as<int>();
         f.in_use_other += count;
         f.usage.push_back(std::to_string(count) + " " + row[0].as<std::string>() + " " +
@@ -109,8 +110,8 @@ PoolerSigns detect_pooler(pqxx::connection& conn, const Config& config, const Se
     }
     try {
         pqxx::nontransaction tx(conn);
-        const int first = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
-        const int second = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        const int first = testdb::queryRow(tx, "SELECT pg_backend_pid()")[0].as<int>();
+        const int second = testdb::queryRow(tx, "SELECT pg_backend_pid()")[0].as<int>();
         if (first != second) {
             signs.hints.push_back(
                 "two statements ran in different server sessions "

@@ -183,7 +183,7 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
 std::unique_ptr<PooledConnection> PoolCore::open_connection() {
     try {
         auto conn = std::make_unique<PooledConnection>(conninfo_);
-        log().debug("opened connection (backend pid {}) to {}", conn->backendpid(),
+        log().debug("opened connection (backend pid {}) to {}", PQbackendPID(conn->raw()),
                     config_.endpoint());
         return conn;
     } catch (const pqxx::broken_connection& e) {
@@ -275,13 +275,13 @@ void PoolCore::release(std::size_t index) noexcept {
     discard.reset();  // closes the connection outside the lock
 }
 
-pqxx::connection_base& PoolCore::connection(std::size_t index) {
+pqxx::connection& PoolCore::connection(std::size_t index) {
     // Only the holder calls this; the slot cannot change under it.
     Slot& slot = slots_[index];
     if (!slot.conn) {
         throw Error("Error: lease of \"" + slot.info.label + "\" has no connection.");
     }
-    return *slot.conn;
+    return slot.conn->connection();
 }
 
 LeaseInfo PoolCore::info(std::size_t index) const {

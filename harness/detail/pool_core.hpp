@@ -34,7 +34,7 @@ public:
     void unpin();
     void give_back_borrowed(std::size_t slot) noexcept;
     bool server_in_transaction(std::size_t slot);
-    pqxx::connection_base& connection(std::size_t slot);
+    pqxx::connection& connection(std::size_t slot);
     LeaseInfo info(std::size_t slot) const;
     int backend_pid(std::size_t slot);
     void set_in_transaction(std::size_t slot, bool in_transaction) noexcept;

@@ -1,11 +1,10 @@
-// Private: a libpqxx connection that exposes its libpq handle.
+// Private: a libpqxx connection whose libpq handle the pool can read.
 //
 // The pool must know, without a round trip, whether a connection given back
 // is still healthy and outside a transaction (pgxpool checks the same on
-// release). libpq answers both locally (PQstatus, PQtransactionStatus), but
-// libpqxx 6.4 keeps its PGconn* private. Its public extension point, the
-// connection policy, sees the handle whenever libpqxx opens or drops it, so a
-// policy that remembers it gives us the handle without touching internals.
+// release). libpq answers both locally (PQstatus, PQtransactionStatus); how a
+// program reaches the handle differs between libpqxx versions and lives in
+// pqxx_compat.
 #pragma once
 
 #include <poll.h>
@@ -15,57 +14,26 @@
 #include <libpq-fe.h>
 #include <pqxx/connection>
 
+#include "harness/detail/pqxx_compat.hpp"
+
 namespace testdb::detail {
-
-/// connect_direct that remembers the handle it opened.
-class HandleCapturingPolicy : public pqxx::connect_direct {
-public:
-    explicit HandleCapturingPolicy(const std::string& options) : pqxx::connect_direct(options) {}
-
-    handle do_startconnect(handle orig) override {
-        handle_ = pqxx::connect_direct::do_startconnect(orig);
-        return handle_;
-    }
-    handle do_dropconnect(handle orig) noexcept override {
-        handle_ = pqxx::connect_direct::do_dropconnect(orig);
-        return handle_;
-    }
-    handle do_disconnect(handle orig) noexcept override {
-        handle_ = pqxx::connect_direct::do_disconnect(orig);
-        return handle_;
-    }
-
-    /// The libpq handle, or nullptr when not connected.
-    PGconn* raw() const noexcept { return handle_; }
-
-private:
-    PGconn* handle_ = nullptr;
-};
 
 /// pqxx::connection with a reachable libpq handle and no silent reconnects:
 /// a broken connection stays broken, so the pool (not libpqxx) decides to
 /// replace it and counts the replacement.
-class PooledConnection : public pqxx::connection_base {
+class PooledConnection {
 public:
     /// Connects now; throws pqxx::broken_connection on failure.
     explicit PooledConnection(const std::string& options)
-        : pqxx::connection_base(policy_), options_(options), policy_(options_) {
-        init();
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
-        inhibit_reactivation(true);
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-    }
-    ~PooledConnection() noexcept { close(); }
+        : opened_(pqxx_compat::connect_with_handle(options)) {}
     PooledConnection(const PooledConnection&) = delete;
     PooledConnection& operator=(const PooledConnection&) = delete;
 
-    /// The libpq handle (nullptr once closed).
-    PGconn* raw() const noexcept { return policy_.raw(); }
+    /// The connection tests use.
+    pqxx::connection& connection() noexcept { return *opened_.connection; }
+
+    /// The libpq handle, owned by connection().
+    PGconn* raw() const noexcept { return opened_.handle; }
 
     /// Connected and usable, as far as libpq knows without asking the server.
     bool healthy() const noexcept {
@@ -100,8 +68,7 @@ public:
     }
 
 private:
-    std::string options_;
-    HandleCapturingPolicy policy_;
+    pqxx_compat::HandledConnection opened_;
 };
 
 }  // namespace testdb::detail

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include <pqxx/connection_base>
+#include <pqxx/connection>
 
 namespace testdb::detail {
 
@@ -14,7 +14,7 @@ std::string read_schema(const std::filesystem::path& file);
 
 /// Applies `sql` once per hash on `conn` (recorded in testdb_schema_versions,
 /// serialised by an advisory transaction lock). True when it ran.
-bool apply_schema(pqxx::connection_base& conn, const std::filesystem::path& file,
+bool apply_schema(pqxx::connection& conn, const std::filesystem::path& file,
                   const std::string& sql);
 
 }  // namespace testdb::detail

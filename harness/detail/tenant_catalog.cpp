@@ -26,7 +26,7 @@ struct ForeignKey {
     std::string parent_columns;  // "x, y"
 };
 
-std::vector<ForeignKey> read_foreign_keys(pqxx::connection_base& conn) {
+std::vector<ForeignKey> read_foreign_keys(pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     const pqxx::result rows = tx.exec(
         "SELECT c.conrelid::regclass::text, c.confrelid::regclass::text,"
@@ -45,7 +45,7 @@ std::vector<ForeignKey> read_foreign_keys(pqxx::connection_base& conn) {
     return keys;
 }
 
-std::string tenant_regclass(pqxx::connection_base& conn) {
+std::string tenant_regclass(pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     const pqxx::result r = tx.exec("SELECT to_regclass(" + tx.quote(tenantTable().table) + ")::text");
     if (r[0][0].is_null()) {
@@ -58,7 +58,7 @@ std::string tenant_regclass(pqxx::connection_base& conn) {
 
 // Breadth-first from the tenant table: each table's predicate follows its
 // shortest foreign-key path. Then order children before parents.
-std::vector<ScopedTable> discover(pqxx::connection_base& conn) {
+std::vector<ScopedTable> discover(pqxx::connection& conn) {
     const std::string root = tenant_regclass(conn);
     const std::vector<ForeignKey> keys = read_foreign_keys(conn);
     std::map<std::string, std::string> predicate{{root, kTenants}};
@@ -125,7 +125,7 @@ std::atomic<unsigned long long> g_statements{0};
 
 }  // namespace
 
-const std::vector<ScopedTable>& scoped_tables(pqxx::connection_base& conn) {
+const std::vector<ScopedTable>& scoped_tables(pqxx::connection& conn) {
     static std::mutex mutex;
     static std::vector<ScopedTable> cached;
     static bool loaded = false;
@@ -138,7 +138,7 @@ const std::vector<ScopedTable>& scoped_tables(pqxx::connection_base& conn) {
     return cached;
 }
 
-std::string tenant_slug_predicate(pqxx::connection_base& conn,
+std::string tenant_slug_predicate(pqxx::connection& conn,
                                   const std::vector<std::string>& slugs) {
     std::string list;
     for (const std::string& slug : slugs) {
@@ -147,7 +147,7 @@ std::string tenant_slug_predicate(pqxx::connection_base& conn,
     return conn.quote_name(tenantTable().slug) + " IN (" + list + ")";
 }
 
-std::string delete_sql(pqxx::connection_base& conn, const std::string& tenant_predicate) {
+std::string delete_sql(pqxx::connection& conn, const std::string& tenant_predicate) {
     std::string sql;
     for (const ScopedTable& table : scoped_tables(conn)) {
         sql += "DELETE FROM " + table.name + " WHERE " +
@@ -156,7 +156,7 @@ std::string delete_sql(pqxx::connection_base& conn, const std::string& tenant_pr
     return sql;
 }
 
-std::string count_sql(pqxx::connection_base& conn, const std::string& tenant_predicate) {
+std::string count_sql(pqxx::connection& conn, const std::string& tenant_predicate) {
     std::string sql;
     for (const ScopedTable& table : scoped_tables(conn)) {
         sql += std::string(sql.empty() ? "" : " UNION ALL ") + "SELECT " + conn.quote(table.name) +

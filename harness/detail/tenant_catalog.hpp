@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include <pqxx/connection_base>
+#include <pqxx/connection>
 
 #include "testdb/tenants.hpp"
 
@@ -21,20 +21,20 @@ struct ScopedTable {
 
 /// Reads the foreign-key graph once per process; children first, the
 /// tenant table last.
-const std::vector<ScopedTable>& scoped_tables(pqxx::connection_base& conn);
+const std::vector<ScopedTable>& scoped_tables(pqxx::connection& conn);
 
 /// `slug IN ('x','y')` on the tenant table (values quoted on `conn`).
-std::string tenant_slug_predicate(pqxx::connection_base& conn,
+std::string tenant_slug_predicate(pqxx::connection& conn,
                                   const std::vector<std::string>& slugs);
 
 /// One multi-statement string deleting every row of the tenants matched by
 /// `tenant_predicate`, children first. Sent at once it is one round trip and
 /// one (implicit) transaction.
-std::string delete_sql(pqxx::connection_base& conn, const std::string& tenant_predicate);
+std::string delete_sql(pqxx::connection& conn, const std::string& tenant_predicate);
 
 /// One SELECT returning (table, count) for every scoped table with rows of
 /// the tenants matched by `tenant_predicate`.
-std::string count_sql(pqxx::connection_base& conn, const std::string& tenant_predicate);
+std::string count_sql(pqxx::connection& conn, const std::string& tenant_predicate);
 
 /// Counts a statement sent by testdb's tenant and factory code.
 void count_statement(unsigned long long n = 1) noexcept;

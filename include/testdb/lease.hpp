@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include <pqxx/connection_base>
+#include <pqxx/connection>
 
 #include "testdb/source_location.hpp"
 
@@ -49,11 +49,11 @@ public:
 
     /// The connection; use it with pqxx::work, pqxx::nontransaction, etc.
     /// Throws Error on an empty or released lease.
-    pqxx::connection_base& connection() const;
+    pqxx::connection& connection() const;
     /// Shorthand for connection().
-    pqxx::connection_base* operator->() const { return &connection(); }
+    pqxx::connection* operator->() const { return &connection(); }
     /// Shorthand for connection().
-    pqxx::connection_base& operator*() const { return connection(); }
+    pqxx::connection& operator*() const { return connection(); }
 
     /// True while this lease holds a connection.
     explicit operator bool() const noexcept { return core_ != nullptr; }

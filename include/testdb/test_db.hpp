@@ -129,7 +129,7 @@ class Savepoint {
 public:
     /// Sends SAVEPOINT, through `open` when an enclosing savepoint's
     /// transaction object is alive, else on `conn` directly.
-    Savepoint(pqxx::connection_base& conn, Transaction* open);
+    Savepoint(pqxx::connection& conn, Transaction* open);
     Savepoint(const Savepoint&) = delete;
     Savepoint& operator=(const Savepoint&) = delete;
     /// ROLLBACK TO SAVEPOINT unless release() ran (never throws).
@@ -156,7 +156,7 @@ public:
 private:
     void send(const char* sql);
 
-    pqxx::connection_base& conn_;
+    pqxx::connection& conn_;
     Transaction* open_;
     std::shared_ptr<SavepointMark> mark_;
     bool done_ = false;
@@ -241,7 +241,7 @@ auto withTransaction(Fn&& fn, std::string label = {},
     return withTransaction(lease, std::forward<Fn>(fn), where);
 }
 
-/// Runs `fn(pqxx::connection_base&)` on a leased connection from getTestDb()
+/// Runs `fn(pqxx::connection&)` on a leased connection from getTestDb()
 /// and gives it back afterwards, also when `fn` throws. For work that needs
 /// no transaction, or manages its own.
 template <typename Fn>

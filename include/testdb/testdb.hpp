@@ -8,6 +8,7 @@
 #include "testdb/lease.hpp"
 #include "testdb/pool.hpp"
 #include "testdb/process_budget.hpp"
+#include "testdb/query.hpp"
 #include "testdb/safety.hpp"
 #include "testdb/source_location.hpp"
 #include "testdb/test_db.hpp"

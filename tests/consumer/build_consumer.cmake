@@ -1,6 +1,8 @@
 # testdb_check_consumer(): installs the built testdb into a fresh prefix, then
 # configures, builds and runs a project against it with find_package(testdb),
-# as a user would. ctest must find at least one test (--no-tests=error): a
+# as a user would, with the toolchain and libpqxx location of the testdb build
+# (-DLIBPQXX_PREFIX_PATH, -DCXX_COMPILER, -DCXX_FLAGS, -DEXE_LINKER_FLAGS given
+# to the script: see testdb_add_project_test). ctest must find at least one test (--no-tests=error): a
 # project without enable_testing() fails here instead of passing with none.
 # Used by check_consumer.cmake and by the README's CMake snippet test.
 function(testdb_run_checked)
@@ -21,8 +23,17 @@ function(testdb_check_consumer build_dir source_dir work_dir)
   if(NOT EXISTS "${prefix}/share/testdb/.env.test.example")
     message(FATAL_ERROR "the install has no share/testdb/.env.test.example")
   endif()
+  # CMAKE_PREFIX_PATH is the only project-specific setting: testdb's prefix
+  # and, for a libpqxx outside the system, its install prefix (through the
+  # environment). The compiler and flags are the testdb build's own.
+  set(ENV{CMAKE_PREFIX_PATH} "${LIBPQXX_PREFIX_PATH}")
+  set(toolchain)
+  if(CXX_COMPILER)
+    list(APPEND toolchain "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+         "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
+  endif()
   testdb_run_checked(${CMAKE_COMMAND} -S "${source_dir}" -B "${work_dir}/build"
-                     "-DCMAKE_PREFIX_PATH=${prefix}")
+                     "-DCMAKE_PREFIX_PATH=${prefix}" ${toolchain})
   testdb_run_checked(${CMAKE_COMMAND} --build "${work_dir}/build" -j 2)
   testdb_run_checked(${CMAKE_CTEST_COMMAND} --test-dir "${work_dir}/build" --output-on-failure
                      --no-tests=error)

@@ -11,7 +11,7 @@ const testdb::Factory widgets = testdb::Factory("widgets", "widget").slugColumn(
 
 long long widgets_of(const testdb::Tenant& tenant) {
     return testdb::withTransaction([&](testdb::Transaction& tx) {
-        return tx.exec1("SELECT count(*) FROM widgets WHERE tenant_id = " + tenant.id())[0]
+        return testdb::queryRow(tx, "SELECT count(*) FROM widgets WHERE tenant_id = " + tenant.id())[0]
             .as<long long>();
     });
 }

@@ -111,7 +111,7 @@ TEST_CASE(
     {
         testdb::Lease fresh = pool.acquire("fresh");
         CHECK(fresh.backend_pid() != victim_pid);
-        CHECK(pqxx::nontransaction(fresh.connection()).exec1("SELECT 1")[0].as<int>() == 1);
+        CHECK(testdb::queryValue<int>(pqxx::nontransaction(fresh.connection()), "SELECT 1") == 1);
     }
     // An idle pooled connection terminated behind the pool's back is
     // noticed at acquire and replaced too, without the caller seeing it.
@@ -122,7 +122,7 @@ TEST_CASE(
     {
         testdb::Lease after_idle = pool.acquire("after idle termination");
         CHECK(std::to_string(after_idle.backend_pid()) != idle_pid);
-        CHECK(pqxx::nontransaction(after_idle.connection()).exec1("SELECT 1")[0].as<int>() == 1);
+        CHECK(testdb::queryValue<int>(pqxx::nontransaction(after_idle.connection()), "SELECT 1") == 1);
     }
     const testdb::PoolStats stats = pool.stats();
     CHECK(stats.replaced == 2);
@@ -168,6 +168,6 @@ TEST_CASE("5. server slots used up by another process: ServerRefused (53300), no
     // Once the other process lets go, the same pool recovers.
     other.clear();
     testdb::Lease third = pool.acquire("third, after the other process left");
-    CHECK(pqxx::nontransaction(third.connection()).exec1("SELECT 1")[0].as<int>() == 1);
+    CHECK(testdb::queryValue<int>(pqxx::nontransaction(third.connection()), "SELECT 1") == 1);
     CHECK(pool.stats().opened == 3);
 }

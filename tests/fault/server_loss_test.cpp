@@ -189,8 +189,8 @@ TEST_CASE(
     {
         testdb::Lease a = pool.acquire("after restart a");
         testdb::Lease b = pool.acquire("after restart b");
-        CHECK(pqxx::nontransaction(a.connection()).exec1("SELECT 1")[0].as<int>() == 1);
-        CHECK(pqxx::nontransaction(b.connection()).exec1("SELECT 1")[0].as<int>() == 1);
+        CHECK(testdb::queryValue<int>(pqxx::nontransaction(a.connection()), "SELECT 1") == 1);
+        CHECK(testdb::queryValue<int>(pqxx::nontransaction(b.connection()), "SELECT 1") == 1);
     }
     const testdb::PoolStats stats = pool.stats();
     CHECK(stats.replaced == 2);

@@ -24,7 +24,7 @@ inline const testdb::Factory notes =
 /// Rows of `table` (whole table, every tenant): proves what cleanup removed.
 inline long long count_rows(const std::string& table, const std::string& where = "true") {
     return testdb::withTransaction([&](testdb::Transaction& tx) {
-        return tx.exec1("SELECT count(*) FROM " + table + " WHERE " + where)[0].as<long long>();
+        return testdb::queryRow(tx, "SELECT count(*) FROM " + table + " WHERE " + where)[0].as<long long>();
     });
 }
 

@@ -22,7 +22,7 @@ std::map<std::string, std::string> child_env(const std::string& token) {
 
 long long rows_where(const std::string& table, const std::string& where) {
     return testdb::withTransaction([&](testdb::Transaction& tx) {
-        return tx.exec1("SELECT count(*) FROM " + table + " WHERE " + where)[0].as<long long>();
+        return testdb::queryRow(tx, "SELECT count(*) FROM " + table + " WHERE " + where)[0].as<long long>();
     });
 }
 

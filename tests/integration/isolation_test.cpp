@@ -25,7 +25,7 @@ std::map<std::string, std::string> child_env(const std::string& token,
 
 long long scalar(const std::string& sql) {
     return testdb::withTransaction(
-        [&](testdb::Transaction& tx) { return tx.exec1(sql)[0].as<long long>(); });
+        [&](testdb::Transaction& tx) { return testdb::queryRow(tx, sql)[0].as<long long>(); });
 }
 
 long long databases_named(const std::string& pattern) {
@@ -34,7 +34,7 @@ long long databases_named(const std::string& pattern) {
 
 // Runs DROP/CREATE DATABASE, which cannot run inside a transaction block.
 void admin(const std::string& sql) {
-    testdb::withConnection([&](pqxx::connection_base& conn) { pqxx::nontransaction(conn).exec(sql); });
+    testdb::withConnection([&](pqxx::connection& conn) { pqxx::nontransaction(conn).exec(sql); });
 }
 
 }  // namespace
@@ -76,7 +76,7 @@ TEST_CASE("database tier: a clone per run, dropped at the end; stale clones swep
 TEST_CASE("database tier: two processes building one template at once both pass",
           "[isolation][database]") {
     // Remove the template so both processes race to build it.
-    testdb::withConnection([](pqxx::connection_base& conn) {
+    testdb::withConnection([](pqxx::connection& conn) {
         pqxx::nontransaction tx(conn);
         for (const auto& row :
              tx.exec("SELECT datname FROM pg_database WHERE datname LIKE 'testdb_tpl_%'")) {

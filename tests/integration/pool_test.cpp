@@ -23,9 +23,9 @@ testdb::Config config_with(std::chrono::milliseconds pool_timeout, int limit = 3
     return config;
 }
 
-int backends_of(pqxx::connection_base& conn, const std::string& application_name) {
+int backends_of(pqxx::connection& conn, const std::string& application_name) {
     pqxx::nontransaction tx(conn);
-    return tx.exec_params1("SELECT count(*)::int FROM pg_stat_activity WHERE application_name = $1",
+    return testdb::queryRow(tx, "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = $1",
                            application_name)[0]
         .as<int>();
 }
@@ -166,7 +166,7 @@ TEST_CASE("a terminated backend is replaced on the next acquire", "[pool][broken
         victim_pid = victim.backend_pid();
         testdb::Lease killer = pool.acquire("killer");
         pqxx::nontransaction tx(killer.connection());
-        tx.exec_params("SELECT pg_terminate_backend($1)", victim_pid);
+        testdb::query(tx, "SELECT pg_terminate_backend($1)", victim_pid);
         // The holder sees libpqxx's error when it next uses the connection.
         CHECK_THROWS_AS(pqxx::nontransaction(victim.connection()).exec("SELECT 1"),
                         pqxx::broken_connection);
@@ -175,7 +175,7 @@ TEST_CASE("a terminated backend is replaced on the next acquire", "[pool][broken
     std::vector<testdb::Lease> all;
     for (int i = 0; i < 3; ++i) {
         all.push_back(pool.acquire("after"));
-        CHECK(pqxx::nontransaction(all.back().connection()).exec1("SELECT 1")[0].as<int>() == 1);
+        CHECK(testdb::queryValue<int>(pqxx::nontransaction(all.back().connection()), "SELECT 1") == 1);
         CHECK(all.back().backend_pid() != victim_pid);
     }
     CHECK(pool.stats().replaced == 1);
@@ -193,13 +193,13 @@ TEST_CASE("an idle connection terminated behind the pool's back is replaced",
         testdb::Lease killer = pool.acquire("killer");
         REQUIRE(killer.backend_pid() == idle_pid);  // the idle one is reused first
         testdb::Lease second = pool.acquire("second");
-        pqxx::nontransaction(second.connection())
-            .exec_params("SELECT pg_terminate_backend($1)", idle_pid);
+        testdb::query(pqxx::nontransaction(second.connection()),
+                      "SELECT pg_terminate_backend($1)", idle_pid);
         // "killer" holds the victim itself here; release it without using it.
     }
     std::this_thread::sleep_for(100ms);  // the server closes the socket
     testdb::Lease fresh = pool.acquire("fresh");
-    CHECK(pqxx::nontransaction(fresh.connection()).exec1("SELECT 1")[0].as<int>() == 1);
+    CHECK(testdb::queryValue<int>(pqxx::nontransaction(fresh.connection()), "SELECT 1") == 1);
     CHECK(pool.stats().replaced == 1);
 }
 
@@ -222,11 +222,11 @@ TEST_CASE("an exception inside withTransaction rolls back and keeps the connecti
                     }),
                     pqxx::unique_violation);
     const int rows = testdb::withTransaction([](testdb::Transaction& tx) {
-        return tx.exec1("SELECT count(*)::int FROM pool_test_rows WHERE id = 1")[0].as<int>();
+        return testdb::queryRow(tx, "SELECT count(*)::int FROM pool_test_rows WHERE id = 1")[0].as<int>();
     });
     CHECK(rows == 0);
     CHECK(testdb::getTestDb().pool().stats().opened == opened_before);
-    testdb::withConnection([](pqxx::connection_base& conn) {
+    testdb::withConnection([](pqxx::connection& conn) {
         pqxx::nontransaction(conn).exec("DROP TABLE pool_test_rows");
     });
 }
@@ -278,7 +278,7 @@ TEST_CASE("no server at the URL: ServerUnavailable names host:port, never the pa
 }
 
 TEST_CASE("the safety guard refuses a database named app", "[pool][safety]") {
-    testdb::withConnection([](pqxx::connection_base& conn) {
+    testdb::withConnection([](pqxx::connection& conn) {
         pqxx::nontransaction tx(conn);
         tx.exec("DROP DATABASE IF EXISTS app");
         tx.exec("CREATE DATABASE app");
@@ -288,7 +288,7 @@ TEST_CASE("the safety guard refuses a database named app", "[pool][safety]") {
     CHECK_THROWS_AS(testdb::require_safe_to_delete(app, "clean up tenants"),
                     testdb::SafetyGuardError);
     CHECK_NOTHROW(testdb::require_safe_to_delete(testdb::getTestDb().config(), "clean up"));
-    testdb::withConnection([](pqxx::connection_base& conn) {
+    testdb::withConnection([](pqxx::connection& conn) {
         pqxx::nontransaction(conn).exec("DROP DATABASE app");
     });
 }
@@ -296,8 +296,8 @@ TEST_CASE("the safety guard refuses a database named app", "[pool][safety]") {
 TEST_CASE("each connection carries application_name <prefix>-<run token>", "[pool]") {
     testdb::TestDb& db = testdb::getTestDb();
     const std::string expected = db.config().application_name + "-" + db.run_token();
-    testdb::withConnection([&](pqxx::connection_base& conn) {
+    testdb::withConnection([&](pqxx::connection& conn) {
         pqxx::nontransaction tx(conn);
-        CHECK(tx.exec1("SHOW application_name")[0].as<std::string>() == expected);
+        CHECK(testdb::queryRow(tx, "SHOW application_name")[0].as<std::string>() == expected);
     });
 }

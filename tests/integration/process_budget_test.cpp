@@ -30,11 +30,9 @@ testdb::Config budget_of(int processes, std::chrono::milliseconds timeout) {
 int slot_backends() {
     testdb::Lease lease = testdb::getTestDb().acquire("count slot backends");
     pqxx::nontransaction tx(lease.connection());
-    return tx
-        .exec1(
-            "SELECT count(*)::int FROM pg_stat_activity"
-            " WHERE application_name LIKE 'testdb-slot:%'")[0]
-        .as<int>();
+    return testdb::queryValue<int>(tx,
+                                   "SELECT count(*)::int FROM pg_stat_activity"
+                                   " WHERE application_name LIKE 'testdb-slot:%'");
 }
 
 }  // namespace
@@ -128,7 +126,7 @@ TEST_CASE("auto derives the budget from max_connections", "[budget]") {
     {
         testdb::Lease lease = testdb::getTestDb().acquire("read limits");
         pqxx::nontransaction tx(lease.connection());
-        limits = tx.exec1(
+        limits = testdb::queryRow(tx,
                        "SELECT current_setting('max_connections')::int"
                        " - current_setting('superuser_reserved_connections')::int")[0]
                      .as<int>();

@@ -29,7 +29,7 @@ const testdb::Factory invoices =
 
 std::string count_of(const std::string& sql, const std::string& param) {
     return testdb::withTransaction([&](testdb::Transaction& tx) {
-        return tx.exec_params1(sql, param)[0].as<std::string>();
+        return testdb::queryValue<std::string>(tx, sql, param);
     });
 }
 

@@ -12,8 +12,8 @@ static const testdb::Factory packages = testdb::Factory("packages", "package")
 
 static long long count_packages(const testdb::Tenant& tenant) {
     return testdb::withTransaction([&](testdb::Transaction& tx) {
-        return tx.exec_params1("SELECT count(*) FROM packages WHERE tenant_id = $1",
-                               tenant.id())[0].as<long long>();
+        return testdb::queryValue<long long>(
+            tx, "SELECT count(*) FROM packages WHERE tenant_id = $1", tenant.id());
     });
 }
 

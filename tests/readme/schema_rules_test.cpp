@@ -18,7 +18,7 @@ const testdb::Factory packages =
 // One value (a count or a key) of one parameterised query.
 std::string value_of(const std::string& sql, const std::string& param) {
     return testdb::withTransaction([&](testdb::Transaction& tx) {
-        return tx.exec_params1(sql, param)[0].as<std::string>();
+        return testdb::queryValue<std::string>(tx, sql, param);
     });
 }
 

@@ -10,6 +10,7 @@
 #include "booking/bookings.hpp"
 #include "booking/errors.hpp"
 #include "sql_support.hpp"
+#include "testdb/query.hpp"
 
 namespace booking {
 namespace {
@@ -35,6 +36,8 @@ std::vector<long long> splitIds(const std::string& text) {
     return ids;
 }
 
+// Callers pass pqxx::row(...): indexing or iterating a pqxx::result gives a
+// pqxx::row in libpqxx 6 and 7 but a pqxx::row_ref in 8.
 Booking bookingFrom(const pqxx::row& row) {
     Booking b;
     b.id = row["id"].as<long long>();
@@ -90,7 +93,7 @@ const char* to_string(BookingStatus status) noexcept {
 Booking BookingRepository::create(pqxx::transaction_base& tx, TenantId tenant,
                                   const BookingRequest& request) const {
     validate(request);
-    const pqxx::result package = tx.exec_params(
+    const pqxx::result package = testdb::query(tx,
         "SELECT id, price_cents FROM catalog_packages WHERE tenant_id = $1 AND slug = $2",
         tenant.value, request.package_slug);
     if (package.empty()) {
@@ -100,7 +103,7 @@ Booking BookingRepository::create(pqxx::transaction_base& tx, TenantId tenant,
     long long total = package[0][1].as<long long>();
     std::vector<std::pair<long long, long long>> addons;  // id, price
     for (const std::string& slug : request.addon_slugs) {
-        const pqxx::result addon = tx.exec_params(
+        const pqxx::result addon = testdb::query(tx,
             "SELECT id, price_cents FROM catalog_addons"
             " WHERE tenant_id = $1 AND package_id = $2 AND slug = $3",
             tenant.value, package_id, slug);
@@ -117,7 +120,7 @@ Booking BookingRepository::create(pqxx::transaction_base& tx, TenantId tenant,
         // No "is the date free?" SELECT first: two transactions could both
         // see it free. The index decides; a concurrent winner's insert makes
         // this one wait, then fail with 23505 once the winner commits.
-        id = tx.exec_params1("INSERT INTO bookings (tenant_id, package_id, booking_date,"
+        id = testdb::queryRow(tx, "INSERT INTO bookings (tenant_id, package_id, booking_date,"
                              " customer_email, total_cents) VALUES ($1, $2, $3::date, $4, $5)"
                              " RETURNING id",
                              tenant.value, package_id, request.date, request.customer_email, total)[0]
@@ -134,7 +137,7 @@ Booking BookingRepository::create(pqxx::transaction_base& tx, TenantId tenant,
         throw NotFound("package \"" + request.package_slug + "\" not found for this tenant");
     }
     for (const auto& [addon_id, price] : addons) {
-        tx.exec_params("INSERT INTO booking_addons (tenant_id, booking_id, addon_id, price_cents)"
+        testdb::query(tx, "INSERT INTO booking_addons (tenant_id, booking_id, addon_id, price_cents)"
                        " VALUES ($1, $2, $3, $4)",
                        tenant.value, id, addon_id, price);
     }
@@ -143,20 +146,20 @@ Booking BookingRepository::create(pqxx::transaction_base& tx, TenantId tenant,
 
 std::optional<Booking> BookingRepository::find(pqxx::transaction_base& tx, TenantId tenant,
                                                long long id) const {
-    const pqxx::result rows = tx.exec_params(
+    const pqxx::result rows = testdb::query(tx,
         std::string(kSelectBooking) + " WHERE b.tenant_id = $1 AND b.id = $2", tenant.value, id);
     if (rows.empty()) {
         return std::nullopt;
     }
-    return bookingFrom(rows[0]);
+    return bookingFrom(pqxx::row(rows[0]));
 }
 
 std::vector<Booking> BookingRepository::list(pqxx::transaction_base& tx, TenantId tenant) const {
     std::vector<Booking> bookings;
-    for (const auto& row : tx.exec_params(std::string(kSelectBooking) +
+    for (const auto& row : testdb::query(tx, std::string(kSelectBooking) +
                                               " WHERE b.tenant_id = $1 ORDER BY b.booking_date, b.id",
                                           tenant.value)) {
-        bookings.push_back(bookingFrom(row));
+        bookings.push_back(bookingFrom(pqxx::row(row)));
     }
     return bookings;
 }
@@ -164,7 +167,7 @@ std::vector<Booking> BookingRepository::list(pqxx::transaction_base& tx, TenantI
 Booking BookingRepository::cancel(pqxx::transaction_base& tx, TenantId tenant, long long id) const {
     // Cancelling twice is harmless; concurrent cancels queue on the row lock.
     const pqxx::result rows =
-        tx.exec_params("UPDATE bookings SET status = 'cancelled' WHERE tenant_id = $1 AND id = $2"
+        testdb::query(tx, "UPDATE bookings SET status = 'cancelled' WHERE tenant_id = $1 AND id = $2"
                        " RETURNING id",
                        tenant.value, id);
     if (rows.empty()) {
@@ -177,7 +180,7 @@ bool BookingRepository::isDateAvailable(pqxx::transaction_base& tx, TenantId ten
                                         const std::string& date) const {
     requireIsoDate(date);
     try {
-        return tx.exec_params1("SELECT NOT EXISTS (SELECT 1 FROM bookings WHERE tenant_id = $1"
+        return testdb::queryRow(tx, "SELECT NOT EXISTS (SELECT 1 FROM bookings WHERE tenant_id = $1"
                                " AND booking_date = $2::date AND status = 'confirmed')",
                                tenant.value, date)[0]
             .as<bool>();

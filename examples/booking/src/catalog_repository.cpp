@@ -7,6 +7,7 @@
 #include "booking/catalog.hpp"
 #include "booking/errors.hpp"
 #include "sql_support.hpp"
+#include "testdb/query.hpp"
 
 namespace booking {
 namespace {
@@ -14,6 +15,8 @@ namespace {
 const char* const kPackageColumns = "id, tenant_id, slug, name, price_cents";
 const char* const kAddonColumns = "id, tenant_id, package_id, slug, name, price_cents";
 
+// Callers pass pqxx::row(...): indexing or iterating a pqxx::result gives a
+// pqxx::row in libpqxx 6 and 7 but a pqxx::row_ref in 8.
 Package packageFrom(const pqxx::row& row) {
     return Package{row["id"].as<long long>(), TenantId{row["tenant_id"].as<long long>()},
                    row["slug"].as<std::string>(), row["name"].as<std::string>(),
@@ -54,7 +57,7 @@ Package CatalogRepository::createPackage(pqxx::transaction_base& tx, TenantId te
                                          const NewPackage& draft) const {
     validate(draft.slug, draft.name, draft.price_cents);
     try {
-        return packageFrom(tx.exec_params1(
+        return packageFrom(testdb::queryRow(tx,
             std::string("INSERT INTO catalog_packages (tenant_id, slug, name, price_cents)"
                         " VALUES ($1, $2, $3, $4) RETURNING ") + kPackageColumns,
             tenant.value, draft.slug, draft.name, draft.price_cents));
@@ -68,24 +71,24 @@ Package CatalogRepository::createPackage(pqxx::transaction_base& tx, TenantId te
 
 std::optional<Package> CatalogRepository::findPackage(pqxx::transaction_base& tx, TenantId tenant,
                                                       const std::string& slug) const {
-    const pqxx::result rows = tx.exec_params(
+    const pqxx::result rows = testdb::query(tx,
         std::string("SELECT ") + kPackageColumns +
             " FROM catalog_packages WHERE tenant_id = $1 AND slug = $2",
         tenant.value, slug);
     if (rows.empty()) {
         return std::nullopt;
     }
-    return packageFrom(rows[0]);
+    return packageFrom(pqxx::row(rows[0]));
 }
 
 std::vector<Package> CatalogRepository::listPackages(pqxx::transaction_base& tx,
                                                      TenantId tenant) const {
     std::vector<Package> packages;
-    for (const auto& row : tx.exec_params(std::string("SELECT ") + kPackageColumns +
+    for (const auto& row : testdb::query(tx, std::string("SELECT ") + kPackageColumns +
                                               " FROM catalog_packages WHERE tenant_id = $1"
                                               " ORDER BY slug",
                                           tenant.value)) {
-        packages.push_back(packageFrom(row));
+        packages.push_back(packageFrom(pqxx::row(row)));
     }
     return packages;
 }
@@ -93,14 +96,14 @@ std::vector<Package> CatalogRepository::listPackages(pqxx::transaction_base& tx,
 Package CatalogRepository::updatePackagePrice(pqxx::transaction_base& tx, TenantId tenant,
                                               const std::string& slug, long long price_cents) const {
     detail::requireNonNegative(price_cents, "price_cents");
-    const pqxx::result rows = tx.exec_params(
+    const pqxx::result rows = testdb::query(tx,
         std::string("UPDATE catalog_packages SET price_cents = $3"
                     " WHERE tenant_id = $1 AND slug = $2 RETURNING ") + kPackageColumns,
         tenant.value, slug, price_cents);
     if (rows.empty()) {
         throw packageNotFound(slug);
     }
-    return packageFrom(rows[0]);
+    return packageFrom(pqxx::row(rows[0]));
 }
 
 void CatalogRepository::deletePackage(pqxx::transaction_base& tx, TenantId tenant,
@@ -109,7 +112,7 @@ void CatalogRepository::deletePackage(pqxx::transaction_base& tx, TenantId tenan
     try {
         // Add-ons go with the package (ON DELETE CASCADE); bookings do not:
         // their foreign key refuses, and that refusal is the InUse answer.
-        rows = tx.exec_params("DELETE FROM catalog_packages WHERE tenant_id = $1 AND slug = $2"
+        rows = testdb::query(tx, "DELETE FROM catalog_packages WHERE tenant_id = $1 AND slug = $2"
                               " RETURNING id",
                               tenant.value, slug);
     } catch (const pqxx::foreign_key_violation&) {
@@ -128,7 +131,7 @@ Addon CatalogRepository::createAddon(pqxx::transaction_base& tx, TenantId tenant
         // One statement finds the package of *this* tenant and inserts: no
         // window between lookup and insert, and no way to reach another
         // tenant's package (the composite foreign key would refuse anyway).
-        rows = tx.exec_params(
+        rows = testdb::query(tx,
             std::string("INSERT INTO catalog_addons (tenant_id, package_id, slug, name, price_cents)"
                         " SELECT p.tenant_id, p.id, $3, $4, $5 FROM catalog_packages p"
                         " WHERE p.tenant_id = $1 AND p.slug = $2 RETURNING ") + kAddonColumns,
@@ -139,7 +142,7 @@ Addon CatalogRepository::createAddon(pqxx::transaction_base& tx, TenantId tenant
     if (rows.empty()) {
         throw packageNotFound(package_slug);
     }
-    return addonFrom(rows[0]);
+    return addonFrom(pqxx::row(rows[0]));
 }
 
 std::vector<Addon> CatalogRepository::listAddons(pqxx::transaction_base& tx, TenantId tenant,
@@ -149,11 +152,11 @@ std::vector<Addon> CatalogRepository::listAddons(pqxx::transaction_base& tx, Ten
         throw packageNotFound(package_slug);
     }
     std::vector<Addon> addons;
-    for (const auto& row : tx.exec_params(std::string("SELECT ") + kAddonColumns +
+    for (const auto& row : testdb::query(tx, std::string("SELECT ") + kAddonColumns +
                                               " FROM catalog_addons WHERE tenant_id = $1"
                                               " AND package_id = $2 ORDER BY slug",
                                           tenant.value, package->id)) {
-        addons.push_back(addonFrom(row));
+        addons.push_back(addonFrom(pqxx::row(row)));
     }
     return addons;
 }
@@ -162,7 +165,7 @@ void CatalogRepository::deleteAddon(pqxx::transaction_base& tx, TenantId tenant,
                                     const std::string& slug) const {
     pqxx::result rows;
     try {
-        rows = tx.exec_params(
+        rows = testdb::query(tx,
             "DELETE FROM catalog_addons WHERE tenant_id = $1 AND slug = $2 RETURNING id",
             tenant.value, slug);
     } catch (const pqxx::foreign_key_violation&) {
@@ -176,7 +179,7 @@ void CatalogRepository::deleteAddon(pqxx::transaction_base& tx, TenantId tenant,
 CatalogSnapshot CatalogRepository::loadSnapshot(pqxx::transaction_base& tx, TenantId tenant) const {
     // One statement, hence one MVCC snapshot even under READ COMMITTED: the
     // packages and add-ons cached together were true together.
-    const pqxx::result rows = tx.exec_params(
+    const pqxx::result rows = testdb::query(tx,
         "SELECT p.id, p.tenant_id, p.slug, p.name, p.price_cents,"
         "       a.id AS addon_id, a.slug AS addon_slug, a.name AS addon_name,"
         "       a.price_cents AS addon_price"
@@ -189,7 +192,7 @@ CatalogSnapshot CatalogRepository::loadSnapshot(pqxx::transaction_base& tx, Tena
     for (const auto& row : rows) {
         const long long package_id = row["id"].as<long long>();
         if (snapshot.packages.empty() || snapshot.packages.back().id != package_id) {
-            snapshot.packages.push_back(packageFrom(row));
+            snapshot.packages.push_back(packageFrom(pqxx::row(row)));
         }
         if (!row["addon_id"].is_null()) {
             snapshot.addons[package_id].push_back(

@@ -6,6 +6,7 @@
 #include <pqxx/result>
 
 #include "booking/errors.hpp"
+#include "testdb/query.hpp"
 
 namespace booking {
 
@@ -35,8 +36,8 @@ ResolvedTenant TenantDirectory::resolve(pqxx::transaction_base& tx, const Tenant
     // a slug with the slug column, and nothing falls back from one to the
     // other (that fallback is how a slug once matched the wrong tenant).
     const pqxx::result rows =
-        ref.isId() ? tx.exec_params("SELECT id, slug FROM tenants WHERE id = $1", ref.id().value)
-                   : tx.exec_params("SELECT id, slug FROM tenants WHERE slug = $1", ref.slug());
+        ref.isId() ? testdb::query(tx, "SELECT id, slug FROM tenants WHERE id = $1", ref.id().value)
+                   : testdb::query(tx, "SELECT id, slug FROM tenants WHERE slug = $1", ref.slug());
     if (rows.empty()) {
         throw UnknownTenant("unknown tenant: no " + ref.describe());
     }

@@ -8,6 +8,7 @@
 #include "booking/errors.hpp"
 #include "booking/webhooks.hpp"
 #include "sql_support.hpp"
+#include "testdb/query.hpp"
 
 namespace booking {
 namespace {
@@ -24,6 +25,8 @@ PaymentOutcome outcomeFrom(const std::string& text) {
     throw Error("payment_events holds an unknown outcome \"" + text + "\"");
 }
 
+// Callers pass pqxx::row(...): indexing or iterating a pqxx::result gives a
+// pqxx::row in libpqxx 6 and 7 but a pqxx::row_ref in 8.
 WebhookResult resultFrom(const pqxx::row& row, bool replayed) {
     WebhookResult r;
     r.event_row_id = row["id"].as<long long>();
@@ -68,7 +71,7 @@ WebhookResult WebhookRepository::process(pqxx::transaction_base& tx, TenantId te
 
     // Lock the booking first (only if it is this tenant's): a second event
     // for the same booking waits here and then sees it paid.
-    const pqxx::result booking = tx.exec_params(
+    const pqxx::result booking = testdb::query(tx,
         "SELECT status, total_cents, paid_at IS NOT NULL AS paid FROM bookings"
         " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
         tenant.value, event.booking_id);
@@ -78,7 +81,7 @@ WebhookResult WebhookRepository::process(pqxx::transaction_base& tx, TenantId te
     // The first delivery inserts; a repeat finds the key taken. A repeat
     // racing an uncommitted first delivery waits for it here, then gets
     // "nothing inserted" once it commits (or inserts itself if it rolled back).
-    const pqxx::result inserted = tx.exec_params(
+    const pqxx::result inserted = testdb::query(tx,
         std::string("INSERT INTO payment_events (tenant_id, provider, event_id, booking_id,"
                     " requested_booking_id, amount_cents, outcome)"
                     " VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -100,7 +103,7 @@ WebhookResult WebhookRepository::process(pqxx::transaction_base& tx, TenantId te
     if (outcome == PaymentOutcome::Applied) {
         // We hold the row lock and saw it unpaid, so this flips it exactly
         // once; the paid_at condition states the invariant all the same.
-        const pqxx::result paid = tx.exec_params(
+        const pqxx::result paid = testdb::query(tx,
             "UPDATE bookings SET paid_cents = $3, paid_at = now()"
             " WHERE tenant_id = $1 AND id = $2 AND paid_at IS NULL RETURNING id",
             tenant.value, event.booking_id, event.amount_cents);
@@ -109,28 +112,28 @@ WebhookResult WebhookRepository::process(pqxx::transaction_base& tx, TenantId te
                         " changed under its row lock while applying payment " + event.event_id);
         }
     }
-    return resultFrom(inserted[0], false);
+    return resultFrom(pqxx::row(inserted[0]), false);
 }
 
 std::optional<WebhookResult> WebhookRepository::find(pqxx::transaction_base& tx, TenantId tenant,
                                                      const std::string& provider,
                                                      const std::string& event_id) const {
-    const pqxx::result rows = tx.exec_params(
+    const pqxx::result rows = testdb::query(tx,
         std::string("SELECT ") + kEventColumns +
             " FROM payment_events WHERE tenant_id = $1 AND provider = $2 AND event_id = $3",
         tenant.value, provider, event_id);
     if (rows.empty()) {
         return std::nullopt;
     }
-    return resultFrom(rows[0], false);
+    return resultFrom(pqxx::row(rows[0]), false);
 }
 
 std::vector<WebhookResult> WebhookRepository::list(pqxx::transaction_base& tx, TenantId tenant) const {
     std::vector<WebhookResult> results;
-    for (const auto& row : tx.exec_params(std::string("SELECT ") + kEventColumns +
+    for (const auto& row : testdb::query(tx, std::string("SELECT ") + kEventColumns +
                                               " FROM payment_events WHERE tenant_id = $1 ORDER BY id",
                                           tenant.value)) {
-        results.push_back(resultFrom(row, false));
+        results.push_back(resultFrom(pqxx::row(row), false));
     }
     return results;
 }

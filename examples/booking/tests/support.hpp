@@ -123,7 +123,7 @@ inline std::vector<std::string> slugsOf(const std::vector<booking::Package>& lis
 /// One value from one query, in its own short transaction.
 inline long long scalar(const std::string& sql) {
     return testdb::withTransaction(
-        [&](testdb::Transaction& tx) { return tx.exec1(sql)[0].as<long long>(); });
+        [&](testdb::Transaction& tx) { return testdb::queryRow(tx, sql)[0].as<long long>(); });
 }
 /// Rows of `table` that belong to `tenant` (the table needs tenant_id).
 inline long long rowsOf(const std::string& table, const testdb::Tenant& tenant,

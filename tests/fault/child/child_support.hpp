@@ -71,7 +71,7 @@ inline std::string server_info() {
 /// Items visible for one tenant.
 inline long long items_of(const testdb::Tenant& tenant) {
     return testdb::withTransaction([&](testdb::Transaction& tx) {
-        return tx.exec1("SELECT count(*) FROM items WHERE tenant_id = " + tenant.id())[0]
+        return testdb::queryRow(tx, "SELECT count(*) FROM items WHERE tenant_id = " + tenant.id())[0]
             .as<long long>();
     });
 }

@@ -34,7 +34,7 @@ TEST_CASE("kill 3: another test after the loss", "[.kill]") {
 
 TEST_CASE("kill 4: a third test after the loss", "[.kill]") {
     testdb::withConnection(
-        [](pqxx::connection_base& conn) { pqxx::nontransaction(conn).exec("SELECT 1"); });
+        [](pqxx::connection& conn) { pqxx::nontransaction(conn).exec("SELECT 1"); });
 }
 
 // [.restart]: the parent stops the server and starts it again on the same
@@ -65,8 +65,8 @@ TEST_CASE("restart 2: tests after the restart pass", "[.restart]") {
     CHECK(faultchild::items_of(ctx.tenants.tenantB) == 2);
     testdb::Lease first = testdb::getTestDb().acquire("first after restart");
     testdb::Lease second = testdb::getTestDb().acquire("second after restart");
-    CHECK(pqxx::nontransaction(first.connection()).exec1("SELECT 1")[0].as<int>() == 1);
-    CHECK(pqxx::nontransaction(second.connection()).exec1("SELECT 1")[0].as<int>() == 1);
+    CHECK(testdb::queryValue<int>(pqxx::nontransaction(first.connection()), "SELECT 1") == 1);
+    CHECK(testdb::queryValue<int>(pqxx::nontransaction(second.connection()), "SELECT 1") == 1);
 }
 
 TEST_CASE("restart 3: both broken connections were replaced", "[.restart]") {

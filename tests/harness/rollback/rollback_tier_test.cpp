@@ -44,10 +44,8 @@ namespace {
 // inside its own transaction, before the test created the tenant.
 long long insert_item_for(testdb::Transaction& tx, const testdb::Tenant& tenant,
                           const std::string& slug) {
-    return tx
-        .exec1("INSERT INTO items (tenant_id, slug) VALUES (" + tenant.id() + ", " +
-               tx.quote(slug) + ") RETURNING id")[0]
-        .as<long long>();
+    return testdb::queryValue<long long>(
+        tx, "INSERT INTO items (tenant_id, slug) VALUES ($1, $2) RETURNING id", tenant.id(), slug);
 }
 
 }  // namespace
@@ -95,8 +93,8 @@ TEST_CASE("rollback: withTransaction inside withTransaction nests as a savepoint
                         }),
                         pqxx::data_exception);
         // The outer transaction goes on after the inner one failed.
-        CHECK(outer.exec1("SELECT count(*) FROM items WHERE tenant_id = " + a.id())[0]
-                  .as<long long>() == 2);
+        CHECK(testdb::queryValue<long long>(outer, "SELECT count(*) FROM items WHERE tenant_id = $1",
+                                            a.id()) == 2);
     });
     CHECK(selftest::count_rows("items", "tenant_id = " + a.id() + " AND slug LIKE 'inner%'") == 1);
     CHECK(selftest::items_of(a) == 2);
@@ -166,5 +164,5 @@ TEST_CASE("rollback: a test that commits the tier's transaction is reported",
     auto& ctx = testdb::context();
     selftest::items.createMany(ctx.tenants.tenantA, 2);
     testdb::withConnection(
-        [](pqxx::connection_base& conn) { pqxx::nontransaction(conn).exec("COMMIT"); });
+        [](pqxx::connection& conn) { pqxx::nontransaction(conn).exec("COMMIT"); });
 }
