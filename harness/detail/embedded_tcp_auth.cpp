@@ -13,7 +13,7 @@
 namespace testdb::detail {
 
 std::filesystem::path write_hba_file(const std::filesystem::path& dir) {
-    const std::filesystem::path path = dir / "pg_hba.conf";
+    std::filesystem::path path = dir / "pg_hba.conf";
     std::ofstream out(path);
     out << "# Written by testdb. The socket directory admits only its owner;\n"
            "# TCP needs the password generated for this server.\n"
@@ -65,11 +65,16 @@ void set_role_password(const std::filesystem::path& socket_dir, int port, const 
     const char* keys[] = {"host", "port", "dbname", "user", nullptr};
     const char* values[] = {host.c_str(), port_text.c_str(), "postgres", user.c_str(), nullptr};
     PGconn* conn = PQconnectdbParams(keys, values, 0);
+    // The verifier is computed here, so the password itself never reaches
+    // the server's log or pg_stat_activity.
+    char* verifier = PQstatus(conn) == CONNECTION_OK
+                         ? PQencryptPasswordConn(conn, password.c_str(), user.c_str(),
+                                                 "scram-sha-256")
+                         : nullptr;
     std::string error;
-    if (PQstatus(conn) != CONNECTION_OK) {
+    if (verifier == nullptr) {
         error = PQerrorMessage(conn);
-    } else if (char* verifier =
-                   PQencryptPasswordConn(conn, password.c_str(), user.c_str(), "scram-sha-256")) {
+    } else {
         char* role = PQescapeIdentifier(conn, user.c_str(), user.size());
         char* literal = PQescapeLiteral(conn, verifier, std::strlen(verifier));
         const std::string sql = std::string("ALTER ROLE ") + (role ? role : "\"\"") +
@@ -80,8 +85,6 @@ void set_role_password(const std::filesystem::path& socket_dir, int port, const 
         PGresult* result = PQexec(conn, sql.c_str());
         if (PQresultStatus(result) != PGRES_COMMAND_OK) error = PQerrorMessage(conn);
         PQclear(result);
-    } else {
-        error = PQerrorMessage(conn);
     }
     PQfinish(conn);
     if (!error.empty()) {
