@@ -17,6 +17,7 @@ Both start their own server with `testdb up` and stop it at the end.
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,12 @@ def start_server(tool, base):
     env = {k: v for k, v in os.environ.items() if not k.startswith('TESTDB_')}
     env['DATABASE_URL_TEST'] = match.group(1)
     return env
+
+
+def stop_server(tool, base):
+    """Stops the server of start_server() and removes its scratch directory."""
+    run([tool, 'down', '--dir', base], dict(os.environ))
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def check_xml(reporter, out):
@@ -114,7 +121,7 @@ def reporters(tool, suite):
             check(len(kept) == 1 and kept[0] in shown and '(1 row)' in shown,
                   'the inspect command shows the kept tenant row', command[0] + '\n' + shown)
     finally:
-        run([tool, 'down', '--dir', base], dict(os.environ))
+        stop_server(tool, base)
 
 
 def leftovers(tool, suite, ctest):
@@ -153,7 +160,7 @@ def leftovers(tool, suite, ctest):
               'needs" (an error of the check itself, not a leak)' in out, 'a dropped table: the error', out)
         check('LeakError' not in out and ', 0 leaks' in out, 'a dropped table: no leak counted', out)
     finally:
-        run([tool, 'down', '--dir', base], dict(os.environ))
+        stop_server(tool, base)
 
 
 def main():
