@@ -41,7 +41,7 @@ if [ "$FAST" -eq 1 ]; then
 fi
 
 stage "clang-tidy over harness/"
-mapfile -t sources < <(cd "$TESTDB_ROOT" && ls harness/*.cpp harness/detail/*.cpp harness/catch2/*.cpp harness/cli/*.cpp)
+mapfile -t sources < <(cd "$TESTDB_ROOT" && ls harness/*/*.cpp harness/adapters/*/*.cpp)
 (cd "$TESTDB_ROOT" && printf '%s\n' "${sources[@]}" |
    xargs -P "$JOBS" -n 4 clang-tidy -p "$TESTDB_BUILD_DIR" --quiet 2>/dev/null) | tee "$TESTDB_BUILD_DIR/clang-tidy.log"
 if grep -qE '(warning|error):' "$TESTDB_BUILD_DIR/clang-tidy.log"; then

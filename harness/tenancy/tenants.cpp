@@ -1,0 +1,255 @@
+#include "testdb/tenants.hpp"
+
+#include <atomic>
+
+#include <pqxx/except>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+
+#include "harness/common/log.hpp"
+#include "harness/lifecycle/test_phase.hpp"
+#include "harness/tenancy/tenant_catalog.hpp"
+#include "testdb/errors.hpp"
+#include "testdb/run_token.hpp"
+#include "testdb/test_db.hpp"
+
+namespace testdb {
+namespace {
+
+TenantTable& table_settings() {
+    static TenantTable settings;
+    return settings;
+}
+
+std::vector<std::pair<std::string, long long>> counts(const pqxx::result& rows) {
+    std::vector<std::pair<std::string, long long>> out;
+    for (const auto& row : rows) {
+        out.emplace_back(row[0].c_str(), row[1].as<long long>());
+    }
+    return out;
+}
+
+}  // namespace
+
+void setTenantTable(TenantTable table) { table_settings() = std::move(table); }
+const TenantTable& tenantTable() { return table_settings(); }
+
+Tenant::Tenant(char letter, std::string file_slug, std::string run_token)
+    : letter_(letter), slug_(std::move(file_slug) + "-" + letter + "-" + std::move(run_token)) {}
+
+namespace {
+
+std::string insert_tenant(pqxx::transaction_base& tx, const std::string& slug) {
+    const TenantTable& t = tenantTable();
+    std::string columns = tx.quote_name(t.slug);
+    std::string values = tx.quote(slug);
+    for (const auto& [column, value_of] : t.extra_columns) {
+        columns += ", " + tx.quote_name(column);
+        values += ", " + tx.quote(value_of(slug));
+    }
+    detail::count_statement();
+    const pqxx::result r = tx.exec("INSERT INTO " + t.table + " (" + columns + ") VALUES (" +
+                                   values + ") RETURNING " + tx.quote_name(t.key));
+    return r[0][0].c_str();
+}
+
+}  // namespace
+
+bool Tenant::exists_locked() const {
+    if (!id_.empty() && created_in_ && created_in_->undone()) {
+        // Made inside a savepoint that was rolled back: the row is gone.
+        id_.clear();
+        created_in_.reset();
+    }
+    return !id_.empty();
+}
+
+const Tenant& Tenant::create(SourceLocation where) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (exists_locked()) {
+        return *this;
+    }
+    detail::requireRunningTest("tenant " + slug_ + " (create() or id())", where);
+    created_by_ = detail::runningTest();
+    if (Transaction* open = detail::pinnedTransaction()) {
+        // Rollback tier, inside withTransaction(): the test's one connection
+        // is busy with that transaction, and the row belongs to it anyway.
+        id_ = insert_tenant(*open, slug_);
+        created_in_ = detail::currentSavepoint();
+        return *this;
+    }
+    withConnection(
+        [&](pqxx::connection& conn) {
+            pqxx::nontransaction tx(conn);
+            id_ = insert_tenant(tx, slug_);
+        },
+        "testdb: create tenant " + slug_, where);
+    return *this;
+}
+
+bool Tenant::created() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return exists_locked();
+}
+
+std::string Tenant::id(SourceLocation where) const {
+    create(where);
+    std::lock_guard<std::mutex> lock(mutex_);
+    return id_;
+}
+
+std::string Tenant::createdBy() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return created_by_;
+}
+
+void Tenant::forget() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    id_.clear();
+    created_in_.reset();
+}
+
+Tenants::Tenants(const std::string& file_slug, const std::string& run_token)
+    : tenantA('a', file_slug, run_token), tenantB('b', file_slug, run_token) {}
+
+void Tenants::cleanupTenants() {
+    if (!anyCreated()) {
+        return;  // nothing to delete: no round trip
+    }
+    detail::require_guard_passed();
+    std::string sql;
+    withConnection(
+        [&](pqxx::connection& conn) {
+            sql = detail::delete_sql(conn, detail::tenant_slug_predicate(conn, slugs()));
+            pqxx::nontransaction tx(conn);
+            detail::count_statement();
+            // A lease kept past its test inside an open transaction may hold
+            // locks on these rows; unbounded, the DELETE would wait for it
+            // forever and hang the run. SET LOCAL bounds only this implicit
+            // transaction (one round trip, safe behind a transaction pooler).
+            try {
+                tx.exec("SET LOCAL lock_timeout = '10s';\n" + sql);
+            } catch (const pqxx::sql_error& e) {
+                if (e.sqlstate() != "55P03") throw;
+                throw LeakError("LeakError: cleanup of tenants " + tenantA.slug() + "/" +
+                                tenantB.slug() + " waited 10 s for a lock another transaction "
+                                "holds on their rows (" + e.what() + ").\nFix: end every "
+                                "transaction before its test ends; a Lease kept past its test "
+                                "inside a transaction keeps its locks.");
+            }
+        },
+        "testdb: cleanupTenants");
+    tenantA.forget();
+    tenantB.forget();
+}
+
+std::vector<std::string> Tenants::keepForInspection() {
+    static std::atomic<int> kept{0};
+    std::vector<std::string> renamed;
+    for (Tenant* tenant : {&tenantA, &tenantB}) {
+        if (!tenant->created()) {
+            continue;
+        }
+        const std::string file_part = tenant->slug().substr(0, tenant->slug().size() -
+                                                                runToken().size() - 3);
+        const std::string new_slug = file_part + "-" + tenant->letter() + "k" +
+                                     std::to_string(++kept) + "-" + runToken();
+        withConnection(
+            [&](pqxx::connection& conn) {
+                const TenantTable& t = tenantTable();
+                pqxx::nontransaction tx(conn);
+                detail::count_statement();
+                tx.exec("UPDATE " + t.table + " SET " + conn.quote_name(t.slug) + " = " +
+                        conn.quote(new_slug) + " WHERE " + conn.quote_name(t.slug) + " = " +
+                        conn.quote(tenant->slug()));
+            },
+            "testdb: keep failed test's rows");
+        tenant->forget();
+        renamed.push_back(new_slug);
+    }
+    return renamed;
+}
+
+std::vector<std::pair<std::string, long long>> Tenants::remainingRows() const {
+    return withConnection(
+        [&](pqxx::connection& conn) {
+            const std::string sql =
+                detail::count_sql(conn, detail::tenant_slug_predicate(conn, slugs()));
+            pqxx::nontransaction tx(conn);
+            detail::count_statement();
+            return counts(tx.exec(sql));
+        },
+        "testdb: leak check");
+}
+
+std::vector<std::string> tenantScopedTables() {
+    return withConnection(
+        [](pqxx::connection& conn) {
+            std::vector<std::string> names;
+            for (const auto& table : detail::scoped_tables(conn)) {
+                names.push_back(table.name);
+            }
+            return names;
+        },
+        "testdb: catalog");
+}
+
+std::vector<std::string> sweepStaleTenants(const std::vector<std::string>& file_slugs) {
+    if (file_slugs.empty()) {
+        return {};
+    }
+    detail::require_guard_passed();
+    return withConnection(
+        [&](pqxx::connection& conn) {
+            std::string alternatives;
+            for (const std::string& slug : file_slugs) {
+                alternatives += (alternatives.empty() ? "" : "|") + slug;
+            }
+            const TenantTable& t = tenantTable();
+            {
+                pqxx::nontransaction probe(conn);
+                if (probe.exec("SELECT to_regclass(" + probe.quote(t.table) + ")")[0][0].is_null()) {
+                    return std::vector<std::string>{};  // no tenant table: nothing can be stale
+                }
+            }
+            // The catalog reads through its own nontransaction: load it before
+            // ours opens (libpqxx allows one transaction per connection).
+            detail::scoped_tables(conn);
+            pqxx::nontransaction tx(conn);
+            // A tenant of these files whose run token no live backend carries.
+            const std::string stale =
+                conn.quote_name(t.slug) + " IN (SELECT s FROM (SELECT " + conn.quote_name(t.slug) +
+                " AS s FROM " + t.table + " WHERE " + conn.quote_name(t.slug) + " ~ " +
+                conn.quote("^(" + alternatives + ")-[a-z0-9]+-[a-z0-9]+$") +
+                ") AS candidates WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a"
+                " WHERE a.application_name LIKE '%-' || substring(s FROM '[a-z0-9]+$')))";
+            detail::count_statement(3);
+            const pqxx::result found =
+                tx.exec("SELECT " + conn.quote_name(t.slug) + " FROM " + t.table + " WHERE " + stale);
+            std::vector<std::string> swept;
+            for (const auto& row : found) {
+                swept.emplace_back(row[0].c_str());
+            }
+            if (!swept.empty()) {
+                tx.exec(detail::delete_sql(conn, detail::tenant_slug_predicate(conn, swept)));
+                detail::log().warn("swept {} stale tenant(s) of crashed runs", swept.size());
+            }
+            return swept;
+        },
+        "testdb: sweep stale tenants");
+}
+
+std::vector<std::pair<std::string, long long>> remainingRowsOfRun() {
+    return withConnection(
+        [](pqxx::connection& conn) {
+            const std::string of_run = conn.quote_name(tenantTable().slug) + " LIKE " +
+                                       conn.quote("%-" + runToken());
+            const std::string sql = detail::count_sql(conn, of_run);
+            pqxx::nontransaction tx(conn);
+            detail::count_statement();
+            return counts(tx.exec(sql));
+        },
+        "testdb: leftover check");
+}
+
+}  // namespace testdb
