@@ -11,29 +11,24 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "testdb/context.hpp"
 #include "testdb/isolation.hpp"
+#include "testdb/lifecycle.hpp"
 #include "testdb/report.hpp"
 
 namespace testdb::catch2 {
 
-/// Settings of one suite, registered by the code that
-/// testdb_add_integration_suite() generates (or by hand, at file scope).
-struct SuiteSettings {
-    std::string name;         ///< suite name (for reports)
-    std::string schema_file;  ///< SQL applied once per schema hash; "" for none
-    std::string isolation;    ///< "tenant" (default when empty), "rollback" or "database"
-};
+/// The suite's settings (now part of the core, testdb/lifecycle.hpp).
+using SuiteSettings = testdb::SuiteSettings;
+/// Same as testdb::registerSuite().
+inline bool registerSuite(SuiteSettings settings) { return testdb::registerSuite(std::move(settings)); }
+/// Same as testdb::suiteSettings().
+inline SuiteSettings suiteSettings() { return testdb::suiteSettings(); }
+/// Same as testdb::suiteIsolation().
+inline Isolation suiteIsolation() { return testdb::suiteIsolation(); }
 
-/// Registers the suite's settings; returns true so it can initialise a static.
-bool registerSuite(SuiteSettings settings);
-/// The registered settings (TESTDB_SCHEMA overrides schema_file,
-/// TESTDB_ISOLATION overrides isolation).
-SuiteSettings suiteSettings();
-
-/// The isolation tier of this run (suiteSettings().isolation, parsed).
-Isolation suiteIsolation();
 /// True once the listener's testRunStarting ran: a self-test can prove the
 /// listener is linked and firing.
 bool listenerActive();

@@ -28,16 +28,6 @@
 namespace testdb::catch2 {
 namespace {
 
-// Function-local statics: registerSuite() runs during static initialisation
-// of the suite's generated source, which may come before this file's.
-struct SuiteRegistry {
-    std::mutex mutex;
-    SuiteSettings settings;
-};
-SuiteRegistry& suiteRegistry() {
-    static SuiteRegistry registry;
-    return registry;
-}
 std::atomic<bool> g_active{false};
 
 // The running test case's name, for lease labels and leak messages.
@@ -321,35 +311,6 @@ private:
 CATCH_REGISTER_LISTENER(TestdbListener)
 
 }  // namespace
-
-bool registerSuite(SuiteSettings settings) {
-    SuiteRegistry& registry = suiteRegistry();
-    std::lock_guard<std::mutex> lock(registry.mutex);
-    registry.settings = std::move(settings);
-    return true;
-}
-
-SuiteSettings suiteSettings() {
-    SuiteSettings settings;
-    {
-        SuiteRegistry& registry = suiteRegistry();
-        std::lock_guard<std::mutex> lock(registry.mutex);
-        settings = registry.settings;
-    }
-    if (auto schema = setting("TESTDB_SCHEMA")) {
-        settings.schema_file = *schema;
-    }
-    if (auto isolation = setting("TESTDB_ISOLATION")) {
-        settings.isolation = *isolation;
-    }
-    return settings;
-}
-
-Isolation suiteIsolation() {
-    const SuiteSettings settings = suiteSettings();
-    return settings.isolation.empty() ? Isolation::Tenant
-                                      : parseIsolation(settings.isolation, "TESTDB_ISOLATION (or the suite's ISOLATION)");
-}
 
 bool listenerActive() { return g_active.load(); }
 
