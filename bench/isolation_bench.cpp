@@ -167,7 +167,9 @@ int database_tier_child(int cases, const std::string& outfile) {
     const std::string tpl = "testdb_tpl_" + testdb::schemaHash(bench::read_text(TESTDB_BENCH_SCHEMA));
     bool template_existed = false;
     {
-        pqxx::connection probe(bench::conninfo("bench-probe"));
+        // The configured database (the parent's server), read before the
+        // first getTestDb(), which builds the pool in the clone.
+        pqxx::connection probe(testdb::load_config().connection_string("bench-probe"));
         template_existed = !testdb::query(pqxx::nontransaction(probe),
                                           "SELECT 1 FROM pg_database WHERE datname = $1", tpl)
                                 .empty();

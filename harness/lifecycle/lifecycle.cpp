@@ -153,7 +153,7 @@ void check_rows_and_clean(RunState& run, bool failed, std::ostream& out, Finding
             }
         }
         if ((failed || ctx.cleanupSkipped()) && setting("TESTDB_KEEP_FAILED") == "1") {
-            out << detail::keepRowsForInspection(ctx, run.test.name) << std::flush;
+            out << detail::keepRowsForInspection(getTestDb(), ctx, run.test.name) << std::flush;
         } else {
             ctx.tenants.cleanupTenants();
         }
@@ -201,15 +201,16 @@ void Lifecycle::runStarting(const std::vector<TestCaseInfo>& tests) try {
     db.pool().set_acquire_check([](const std::string& label, SourceLocation where) {
         detail::requireRunningTest("\"" + label + "\" asked for a connection", where);
     });
+    contexts::bindPool(db.pool());
     if (!suite.schema_file.empty()) {
-        applySchemaOnce(suite.schema_file);
+        applySchemaOnce(db.pool(), suite.schema_file);
     }
     std::vector<std::string> slugs;
     slugs.reserve(files.size());
     for (const std::string& file : files) {
         slugs.push_back(contexts::forFile(file).fileSlug());
     }
-    detail::recorder().setStaleSwept(sweepStaleTenants(slugs));
+    detail::recorder().setStaleSwept(sweepStaleTenants(db.pool(), slugs));
     run.active = true;
 } catch (const std::exception& e) {
     writeStartupFailureReport(e);

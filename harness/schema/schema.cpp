@@ -74,8 +74,13 @@ bool apply_schema(pqxx::connection& conn, const std::filesystem::path& file,
 }  // namespace detail
 
 bool applySchemaOnce(const std::filesystem::path& file) {
+    return applySchemaOnce(getTestDb().pool(), file);
+}
+
+bool applySchemaOnce(Pool& pool, const std::filesystem::path& file) {
     const std::string sql = detail::read_schema(file);
     return withConnection(
+        pool,
         [&](pqxx::connection& conn) { return detail::apply_schema(conn, file, sql); },
         "testdb: apply schema");
 }

@@ -55,6 +55,7 @@ struct Registry {
     std::map<std::string, std::string> explicit_slugs;  // source file -> slug
     std::map<std::string, std::unique_ptr<TestContext>> by_file;
     std::atomic<TestContext*> current{nullptr};
+    Pool* pool = nullptr;  // the session's, once bindPool() ran
 };
 
 Registry& registry() {
@@ -112,12 +113,24 @@ TestContext& forFile(const std::string& source_file) {
     }
     // Conflicts are not checked here: this may run during static
     // initialisation, where an exception would abort the program. The
-    // listener calls checkUniqueSlugs() when the run starts.
+    // lifecycle calls checkUniqueSlugs() when the run starts.
     const std::string slug = slug_for_locked(r, source_file);
     auto made = std::make_unique<TestContext>(source_file, slug, runToken());
+    if (r.pool != nullptr) {
+        made->tenants.bind(*r.pool);
+    }
     TestContext& ref = *made;
     r.by_file.emplace(source_file, std::move(made));
     return ref;
+}
+
+void bindPool(Pool& pool) {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    r.pool = &pool;
+    for (auto& entry : r.by_file) {
+        entry.second->tenants.bind(pool);
+    }
 }
 
 void setCurrent(TestContext* context) { registry().current.store(context); }
@@ -154,8 +167,8 @@ TestContext& context(SourceLocation where) {
     if (current == nullptr) {
         throw Error("Error: testdb::context() was called at " + where.to_string() +
                     " outside a running test case.\n"
-                    "Fix: call it inside TEST_CASE, and link the suite with testdb::catch2 "
-                    "(testdb_add_integration_suite does) so the listener sets the context.");
+                    "Fix: call it inside a test case, and link the suite with testdb's adapter "
+                    "for its framework (testdb_add_integration_suite does) so the context is set.");
     }
     return *current;
 }

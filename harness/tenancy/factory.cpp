@@ -84,7 +84,7 @@ std::vector<Row> Factory::createMany(const Tenant& tenant, int n, const Row& ove
     if (!tenant_column_.empty()) {
         tenant.create(where);  // before leasing: creating it needs a lease of its own
     }
-    Lease lease = getTestDb().acquire("testdb: " + kind_ + " factory", where);
+    Lease lease = tenant.pool().acquire("testdb: " + kind_ + " factory", where);
     if (lease.nested()) {
         // Rollback tier: a failing insert (a test expecting a constraint
         // error) must not abort the test case's transaction.

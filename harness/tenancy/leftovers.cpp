@@ -54,8 +54,9 @@ std::string quote_literal(const std::string& value) {
 
 }  // namespace
 
-std::vector<TenantLeftover> leftoversByTenant() {
+std::vector<TenantLeftover> leftoversByTenant(Pool& pool) {
     return withConnection(
+        pool,
         [](pqxx::connection& conn) {
             const TenantTable& t = tenantTable();
             std::vector<std::string> slugs;
@@ -130,7 +131,7 @@ std::vector<LeftoverRecord> checkRunLeftovers(TestDb& db) {
         return leftovers;
     }
     try {
-        const std::vector<TenantLeftover> found = leftoversByTenant();
+        const std::vector<TenantLeftover> found = leftoversByTenant(db.pool());
         for (const TenantLeftover& tenant : found) {
             for (const auto& table_rows : tenant.rows) {
                 const std::string& table = table_rows.first;  // (a lambda cannot capture a binding)
@@ -153,12 +154,11 @@ std::vector<LeftoverRecord> checkRunLeftovers(TestDb& db) {
     return leftovers;
 }
 
-std::string keepRowsForInspection(TestContext& ctx, const std::string& test_name) {
+std::string keepRowsForInspection(TestDb& db, TestContext& ctx, const std::string& test_name) {
     const std::vector<std::string> kept = ctx.tenants.keepForInspection();
     if (kept.empty()) {
         return {};
     }
-    TestDb& db = getTestDb();
     db.keepEmbeddedServer();
     std::string list;
     for (const std::string& slug : kept) {

@@ -25,7 +25,7 @@ struct TenantLeftover {
 /// Every tenant of the current run (slug ending in `-<run token>`) whose
 /// rows are still there, with its rows per table. One query, plus one per
 /// such tenant.
-std::vector<TenantLeftover> leftoversByTenant();
+std::vector<TenantLeftover> leftoversByTenant(Pool& pool);
 
 /// "LeakError: ..." naming, per tenant, the tables, the row counts and the
 /// test case that made the tenant (or that testdb did not make it).
@@ -47,6 +47,6 @@ std::vector<LeftoverRecord> checkRunLeftovers(TestDb& db);
 /// TESTDB_KEEP_FAILED: keeps the test's tenants (keepForInspection), keeps
 /// the embedded server, and returns the notice with the psql command ("" when
 /// the test made no tenant).
-std::string keepRowsForInspection(TestContext& ctx, const std::string& test_name);
+std::string keepRowsForInspection(TestDb& db, TestContext& ctx, const std::string& test_name);
 
 }  // namespace testdb::detail

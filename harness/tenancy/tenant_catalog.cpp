@@ -168,10 +168,10 @@ std::string count_sql(pqxx::connection& conn, const std::string& tenant_predicat
 
 void count_statement(unsigned long long n) noexcept { g_statements += n; }
 
-void require_guard_passed() {
+void require_guard_passed(const Config& config) {
     static std::atomic<bool> passed{false};
     if (!passed.load()) {
-        require_safe_to_delete(getTestDb().config(), "delete test tenants' rows");
+        require_safe_to_delete(config, "delete test tenants' rows");
         passed = true;
     }
 }

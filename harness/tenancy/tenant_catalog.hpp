@@ -7,6 +7,7 @@
 
 #include <pqxx/connection>
 
+#include "testdb/config.hpp"
 #include "testdb/tenants.hpp"
 
 namespace testdb::detail {
@@ -42,6 +43,6 @@ void count_statement(unsigned long long n = 1) noexcept;
 /// Runs the safety guard against the test database once per process (the
 /// answer cannot change during a run); throws SafetyGuardError every time
 /// until it passes.
-void require_guard_passed();
+void require_guard_passed(const Config& config);
 
 }  // namespace testdb::detail

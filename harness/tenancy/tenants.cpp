@@ -34,8 +34,12 @@ std::vector<std::pair<std::string, long long>> counts(const pqxx::result& rows) 
 void setTenantTable(TenantTable table) { table_settings() = std::move(table); }
 const TenantTable& tenantTable() { return table_settings(); }
 
-Tenant::Tenant(char letter, std::string file_slug, std::string run_token)
-    : letter_(letter), slug_(std::move(file_slug) + "-" + letter + "-" + std::move(run_token)) {}
+Tenant::Tenant(char letter, std::string file_slug, std::string run_token, Pool* pool)
+    : letter_(letter),
+      slug_(std::move(file_slug) + "-" + letter + "-" + std::move(run_token)),
+      pool_(pool) {}
+
+Pool& Tenant::pool() const { return pool_ != nullptr ? *pool_ : getTestDb().pool(); }
 
 namespace {
 
@@ -79,6 +83,7 @@ const Tenant& Tenant::create(SourceLocation where) const {
         return *this;
     }
     withConnection(
+        pool(),
         [&](pqxx::connection& conn) {
             pqxx::nontransaction tx(conn);
             id_ = insert_tenant(tx, slug_);
@@ -109,16 +114,22 @@ void Tenant::forget() const {
     created_in_.reset();
 }
 
-Tenants::Tenants(const std::string& file_slug, const std::string& run_token)
-    : tenantA('a', file_slug, run_token), tenantB('b', file_slug, run_token) {}
+Tenants::Tenants(const std::string& file_slug, const std::string& run_token, Pool* pool)
+    : tenantA('a', file_slug, run_token, pool), tenantB('b', file_slug, run_token, pool) {}
+
+void Tenants::bind(Pool& pool) {
+    tenantA.bind(pool);
+    tenantB.bind(pool);
+}
 
 void Tenants::cleanupTenants() {
     if (!anyCreated()) {
         return;  // nothing to delete: no round trip
     }
-    detail::require_guard_passed();
+    detail::require_guard_passed(tenantA.pool().config());
     std::string sql;
     withConnection(
+        tenantA.pool(),
         [&](pqxx::connection& conn) {
             sql = detail::delete_sql(conn, detail::tenant_slug_predicate(conn, slugs()));
             pqxx::nontransaction tx(conn);
@@ -155,6 +166,7 @@ std::vector<std::string> Tenants::keepForInspection() {
         const std::string new_slug = file_part + "-" + tenant->letter() + "k" +
                                      std::to_string(++kept) + "-" + runToken();
         withConnection(
+            tenantA.pool(),
             [&](pqxx::connection& conn) {
                 const TenantTable& t = tenantTable();
                 pqxx::nontransaction tx(conn);
@@ -172,6 +184,7 @@ std::vector<std::string> Tenants::keepForInspection() {
 
 std::vector<std::pair<std::string, long long>> Tenants::remainingRows() const {
     return withConnection(
+        tenantA.pool(),
         [&](pqxx::connection& conn) {
             const std::string sql =
                 detail::count_sql(conn, detail::tenant_slug_predicate(conn, slugs()));
@@ -182,8 +195,11 @@ std::vector<std::pair<std::string, long long>> Tenants::remainingRows() const {
         "testdb: leak check");
 }
 
-std::vector<std::string> tenantScopedTables() {
+std::vector<std::string> tenantScopedTables() { return tenantScopedTables(getTestDb().pool()); }
+
+std::vector<std::string> tenantScopedTables(Pool& pool) {
     return withConnection(
+        pool,
         [](pqxx::connection& conn) {
             std::vector<std::string> names;
             for (const auto& table : detail::scoped_tables(conn)) {
@@ -195,11 +211,16 @@ std::vector<std::string> tenantScopedTables() {
 }
 
 std::vector<std::string> sweepStaleTenants(const std::vector<std::string>& file_slugs) {
+    return sweepStaleTenants(getTestDb().pool(), file_slugs);
+}
+
+std::vector<std::string> sweepStaleTenants(Pool& pool, const std::vector<std::string>& file_slugs) {
     if (file_slugs.empty()) {
         return {};
     }
-    detail::require_guard_passed();
+    detail::require_guard_passed(pool.config());
     return withConnection(
+        pool,
         [&](pqxx::connection& conn) {
             std::string alternatives;
             for (const std::string& slug : file_slugs) {

@@ -82,6 +82,10 @@ TestContext* current();
 std::vector<TestContext*> all();
 /// Throws Error naming both files when two registered files share a slug.
 void checkUniqueSlugs(const std::vector<std::string>& source_files);
+/// Binds every context, present and future, to the session's pool: their
+/// tenants and cleanup work through it (the lifecycle calls this when the
+/// run starts).
+void bindPool(Pool& pool);
 }  // namespace contexts
 
 }  // namespace testdb

@@ -7,6 +7,8 @@
 
 namespace testdb {
 
+class Pool;
+
 /// Applies the SQL in `file` to the test database unless a schema with the
 /// same content hash was applied there before (recorded in the table
 /// `testdb_schema_versions`). Concurrent processes take an advisory lock, so
@@ -15,6 +17,8 @@ namespace testdb {
 /// file cannot be read. Write schemas that can run on top of an older version
 /// (CREATE ... IF NOT EXISTS) when the database is shared.
 bool applySchemaOnce(const std::filesystem::path& file);
+/// The same, through `pool` (the lifecycle passes the session's pool).
+bool applySchemaOnce(Pool& pool, const std::filesystem::path& file);
 
 /// The content hash applySchemaOnce() records (hex, stable across runs).
 std::string schemaHash(const std::string& sql);

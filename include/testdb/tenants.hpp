@@ -17,6 +17,8 @@
 
 namespace testdb {
 
+class Pool;
+
 namespace detail {
 struct SavepointMark;
 }  // namespace detail
@@ -42,8 +44,16 @@ const TenantTable& tenantTable();
 /// of a race test may share it.
 class Tenant {
 public:
-    /// A tenant whose slug will be `<file-slug>-<letter>-<run-token>`.
-    Tenant(char letter, std::string file_slug, std::string run_token);
+    /// A tenant whose slug will be `<file-slug>-<letter>-<run-token>`, whose
+    /// rows go through `pool` (getTestDb()'s pool when null, looked up at
+    /// first use so a tenant can exist during static initialisation).
+    Tenant(char letter, std::string file_slug, std::string run_token, Pool* pool = nullptr);
+
+    /// Binds the tenant to the session's pool (the lifecycle does it when
+    /// the run starts).
+    void bind(Pool& pool) { pool_ = &pool; }
+    /// The pool this tenant's rows are written through.
+    Pool& pool() const;
 
     /// Inserts the tenant row (one statement) unless this test already did;
     /// returns *this so `tenantA.create().id()` reads well. Inside a
@@ -76,6 +86,7 @@ public:
 private:
     char letter_;
     std::string slug_;
+    Pool* pool_;  // null: getTestDb()'s, looked up at use
     mutable std::mutex mutex_;
     mutable std::string id_;  // empty until created
     mutable std::string created_by_;
@@ -87,8 +98,12 @@ private:
 /// Tenants A and B of one test file, and their cleanup.
 class Tenants {
 public:
-    /// Tenants of the file with slug `file_slug` in run `run_token`.
-    Tenants(const std::string& file_slug, const std::string& run_token);
+    /// Tenants of the file with slug `file_slug` in run `run_token`, working
+    /// through `pool` (see Tenant::Tenant()).
+    Tenants(const std::string& file_slug, const std::string& run_token, Pool* pool = nullptr);
+
+    /// Binds both tenants and the cleanup to the session's pool.
+    void bind(Pool& pool);
 
     Tenant tenantA;  ///< first tenant of the file
     Tenant tenantB;  ///< second tenant, for isolation checks
@@ -118,14 +133,21 @@ public:
 /// several hops away), children first, ending with the tenant table itself.
 /// Read from the catalog once per process, on first use.
 std::vector<std::string> tenantScopedTables();
+/// The same, read through `pool`.
+std::vector<std::string> tenantScopedTables(Pool& pool);
 
 /// Removes the tenants (and their rows) of earlier runs of these files whose
 /// run token has no live backend left on the server (a crashed or killed
 /// run). Returns the slugs removed. Safety-guarded.
 std::vector<std::string> sweepStaleTenants(const std::vector<std::string>& file_slugs);
+/// The same, through `pool` (the lifecycle passes the session's pool).
+std::vector<std::string> sweepStaleTenants(Pool& pool, const std::vector<std::string>& file_slugs);
 
 /// Rows still present, per table, of any tenant of the current run
-/// (slug ending in `-<run-token>`): the leftovers of the whole run.
+/// (slug ending in `-<run-token>`): the leftovers of the whole run. The
+/// lifecycle's run-end check (per tenant, with the test that made it)
+/// replaces it.
+[[deprecated("the lifecycle checks leftovers at run end; see RunReport::leftovers")]]
 std::vector<std::pair<std::string, long long>> remainingRowsOfRun();
 
 /// How many statements testdb's own tenant and factory code has sent in this

@@ -246,14 +246,21 @@ auto withTransaction(Fn&& fn, std::string label = {},
     return withTransaction(lease, std::forward<Fn>(fn), where);
 }
 
-/// Runs `fn(pqxx::connection&)` on a leased connection from getTestDb()
-/// and gives it back afterwards, also when `fn` throws. For work that needs
-/// no transaction, or manages its own.
+/// Runs `fn(pqxx::connection&)` on a connection leased from `pool` and
+/// gives it back afterwards, also when `fn` throws. For work that needs no
+/// transaction, or manages its own.
+template <typename Fn>
+auto withConnection(Pool& pool, Fn&& fn, std::string label = {},
+                    SourceLocation where = SourceLocation::current()) {
+    Lease lease = pool.acquire(std::move(label), where);
+    return std::forward<Fn>(fn)(lease.connection());
+}
+
+/// withConnection(Pool&, Fn) on getTestDb()'s pool.
 template <typename Fn>
 auto withConnection(Fn&& fn, std::string label = {},
                     SourceLocation where = SourceLocation::current()) {
-    Lease lease = getTestDb().acquire(std::move(label), where);
-    return std::forward<Fn>(fn)(lease.connection());
+    return withConnection(getTestDb().pool(), std::forward<Fn>(fn), std::move(label), where);
 }
 
 }  // namespace testdb
