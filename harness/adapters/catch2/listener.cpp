@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <iostream>
+#include <set>
+#include <string>
 
 #include "testdb/catch2.hpp"
 #include "testdb/lifecycle.hpp"
@@ -22,9 +24,17 @@ TestCaseInfo info_of(const Catch::TestCaseInfo& test) {
             std::find(tags.begin(), tags.end(), std::string(kCommitsTag)) != tags.end()};
 }
 
+// Catch2 keeps a SourceLineInfo's file pointer until the reporters finish
+// (JUnit and XML write at run end): the names must outlive the finding.
+const char* lasting_file_name(const std::string& file) {
+    static std::set<std::string> names;  // only the adapter's thread adds
+    return names.insert(file).first->c_str();
+}
+
 // Counts like a failed assertion of the running test case.
 void fail_test_case(const Finding& finding) {
-    const Catch::SourceLineInfo where(finding.file.c_str(), static_cast<std::size_t>(finding.line));
+    const Catch::SourceLineInfo where(lasting_file_name(finding.file),
+                                      static_cast<std::size_t>(finding.line));
     Catch::AssertionHandler handler("testdb", where, Catch::StringRef(),
                                     Catch::ResultDisposition::ContinueOnFailure);
     handler.handleMessage(Catch::ResultWas::ExplicitFailure, finding.message);
