@@ -16,14 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "testdb/catch2v3.hpp"
 #include "testdb/isolation.hpp"
 #include "testdb/lifecycle.hpp"
 
 namespace testdb::catch2v3 {
 namespace {
-
-bool g_run_failed = false;
 
 TestCaseInfo describe(const Catch::TestCaseInfo& info) {
     const Catch::Tag commits(Catch::StringRef(kCommitsTag.data(), kCommitsTag.size()));
@@ -85,7 +82,7 @@ public:
 
     // testdb's lines go to stderr: stdout is the reporter's (JUnit, XML...).
     void testRunEnded(const Catch::TestRunStats& stats) override {
-        g_run_failed = lifecycle().runEnded(std::cerr).failed();
+        lifecycle().runEnded(std::cerr);  // main() asks lifecycle().runFailed()
         EventListenerBase::testRunEnded(stats);
     }
 
@@ -111,7 +108,4 @@ private:
 CATCH_REGISTER_LISTENER(TestdbListener)
 
 }  // namespace
-
-bool runFailed() { return g_run_failed; }
-
 }  // namespace testdb::catch2v3

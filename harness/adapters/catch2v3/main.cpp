@@ -6,11 +6,11 @@
 // stderr; stdout stays the reporter's (JUnit, XML, TAP...).
 #include <catch2/catch_session.hpp>
 
-#include "testdb/catch2v3.hpp"
+#include "testdb/lifecycle.hpp"
 
 int main(int argc, char* argv[]) {
     const int result = Catch::Session().run(argc, argv);
-    if (result == 0 && testdb::catch2v3::runFailed()) {
+    if (result == 0 && testdb::lifecycle().runFailed()) {
         return 1;
     }
     return result;

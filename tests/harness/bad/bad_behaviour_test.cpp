@@ -45,18 +45,20 @@ void run_after_this_test(const std::string& test_name, std::function<void()> wor
 // Written against testdb/catch.hpp's listener base, so it builds under
 // Catch2 v2 and v3 (whose TestCaseStats differ: the name is taken at start).
 class LateWorkListener : public testdb::CatchListenerBase {
+    using Base = testdb::CatchListenerBase;
+
 public:
-    using CatchListenerBase::CatchListenerBase;
+    using Base::Base;
     void testCaseStarting(const Catch::TestCaseInfo& info) override {
         running_ = info.name;
-        CatchListenerBase::testCaseStarting(info);
+        Base::testCaseStarting(info);
     }
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
         if (!g_late_test.empty() && running_ == g_late_test) {
             g_test_ended.set_value();
             std::cerr << "late work: " << g_late_result.get_future().get() << std::endl;
         }
-        CatchListenerBase::testCaseEnded(stats);
+        Base::testCaseEnded(stats);
     }
 
 private:
