@@ -30,16 +30,16 @@ function(testdb_import_catch2v3 prefix)
     endif()
   endforeach()
   if(NOT major STREQUAL "3" OR NOT library)
-    set(why "ConfigError: TESTDB_CATCH2V3_DIR=${prefix} holds no Catch2 v3 install "
+    string(CONCAT why "ConfigError: TESTDB_CATCH2V3_DIR=${prefix} holds no Catch2 v3 install "
             "(no include/catch2/catch_version_macros.hpp of version 3, or no lib/libCatch2.a).\n"
-            "Fix: set TESTDB_CATCH2V3_DIR to Catch2 3's install prefix (scripts/test.sh builds one "
+            "Fix: set TESTDB_CATCH2V3_DIR to Catch2 3's install prefix (testdb's scripts/test.sh builds one "
             "from Catch2-3.7.1.tar.gz in TESTDB_DEPS_DIR), or leave it empty to build without "
             "testdb::catch2v3.")
     if(ARGV1 STREQUAL "QUIET")
       message(STATUS "testdb: no testdb::catch2v3: ${why}")
       return()
     endif()
-    message(FATAL_ERROR ${why})
+    message(FATAL_ERROR "${why}")
   endif()
   add_library(Catch2v3::Catch2 STATIC IMPORTED GLOBAL)
   set_target_properties(Catch2v3::Catch2 PROPERTIES
