@@ -1,4 +1,4 @@
-# Builds upstream release archives (libpqxx 7/8, later Catch2 3) into a
+# Builds upstream release archives (libpqxx 7/8, Catch2 3) into a
 # cache outside the clone, one install prefix per archive content:
 #   $TESTDB_DEPS_CACHE/<archive-stem>-<first 16 hex of its sha256>/
 # A prefix is reused only when complete: the build installs into a staging
@@ -57,7 +57,8 @@ build_dep() {
            -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib "$@" >&2 &&
      cmake --build "$work/build" -j "${JOBS:-2}" >&2 &&
      DESTDIR="$work/stage" cmake --install "$work/build" >&2 &&
-     mv -T "$work/stage$prefix" "$prefix"; then
+     { mv -T "$work/stage$prefix" "$prefix" 2>/dev/null || [ -d "$prefix" ]; }; then
+    # (A build running beside this one may have renamed its copy in first.)
     rm -rf "$work"
     printf '%s\n' "$prefix"
   else
@@ -69,4 +70,29 @@ build_dep() {
 # Stale work dirs of killed builds are never reused; remove them.
 clean_dep_work_dirs() {
   find "$TESTDB_DEPS_CACHE" -mindepth 1 -maxdepth 1 -name '.build-*' -mmin +240 -exec rm -rf {} + 2>/dev/null || true
+}
+
+# Catch2 v3 for the testdb::catch2v3 adapter. Its console width is compiled
+# into its library: 200 columns, so a holder's long file:line stays whole.
+CATCH2V3=Catch2-3.7.1.tar.gz
+
+# catch2v3_cmake_args: builds Catch2 v3 into the cache (once per archive) and
+# prints the CMake argument that gives testdb its prefix. Without the archive
+# it prints the argument that turns the adapter off and says so in one line
+# on stderr; with TESTDB_REQUIRE_DEPS=1 (CI) the missing archive fails instead.
+catch2v3_cmake_args() {
+  if [ ! -f "$TESTDB_DEPS_DIR/$CATCH2V3" ]; then
+    local why="no $CATCH2V3 in $TESTDB_DEPS_DIR (a fresh clone has no upstream archives); set TESTDB_DEPS_DIR to the directory holding it"
+    if [ "${TESTDB_REQUIRE_DEPS:-0}" = 1 ]; then
+      echo "catch2v3: FAILED: $why (TESTDB_REQUIRE_DEPS=1)" >&2
+      return 1
+    fi
+    echo "catch2v3: skipped (the Catch2 v3 adapter, its suites and consumer test): $why" >&2
+    echo "-DTESTDB_CATCH2V3_DIR="
+    return 0
+  fi
+  local prefix
+  prefix="$(build_dep "$CATCH2V3" -DCATCH_INSTALL_DOCS=OFF -DCATCH_BUILD_TESTING=OFF \
+            -DCATCH_CONFIG_CONSOLE_WIDTH=200 | tail -n1)" || return 1
+  echo "-DTESTDB_CATCH2V3_DIR=$prefix"
 }

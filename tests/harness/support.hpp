@@ -3,13 +3,13 @@
 
 #include <string>
 
-#include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
 #include "testdb/testdb.hpp"
 #include "testdb/context.hpp"
 #include "testdb/factory.hpp"
-#include "testdb/catch2.hpp"
+#include "testdb/catch.hpp"  // Catch2 v2 or v3, whichever adapter the suite links
+#include "testdb/lifecycle.hpp"
 
 namespace selftest {
 

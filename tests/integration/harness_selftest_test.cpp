@@ -1,11 +1,15 @@
-// Self-tests of testdb's Catch2 integration: the good, bad and duplicate
+// Self-tests of testdb's Catch2 adapters: the good, bad and duplicate
 // suites run as child processes against this process's test database, and
 // this test checks their exit codes, messages, reports and what they left.
+// Each test case runs once per adapter (GENERATE over adapterSuites()).
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
+#include "adapter_suites.hpp"
 #include "child_process.hpp"
 #include "testdb/testdb.hpp"
 #include "testdb/report.hpp"
@@ -30,24 +34,43 @@ long long tenants_of_run(const std::string& token) {
     return rows_where("tenants", "slug LIKE '%-" + token + "'");
 }
 
-child::Result run_bad(const std::string& tag, const std::string& token,
-                      std::map<std::string, std::string> extra = {}) {
+// Sweeps the bad suite's stale tenants once the child run `token` is gone
+// from the server too: a backend can outlive its client's exit by a moment
+// under load, and the sweep rightly spares a run whose backend is alive.
+std::vector<std::string> sweep_after_exit(const std::string& token) {
+    const auto backends = [&] {
+        return testdb::withTransaction([&](testdb::Transaction& tx) {
+            return testdb::queryValue<long long>(
+                tx, "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE $1",
+                "%-" + token);
+        });
+    };
+    for (int attempt = 0; attempt < 200 && backends() > 0; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return testdb::sweepStaleTenants({"bad-behaviour"});
+}
+
+child::Result run_bad(const selftest::AdapterSuites& suites, const std::string& tag,
+                      const std::string& token, std::map<std::string, std::string> extra = {}) {
     auto env = child_env(token);
     env.insert(extra.begin(), extra.end());
     // The compact reporter never wraps lines, so messages can be matched whole.
-    return child::run(TESTDB_BAD_SUITE, "-r compact '" + tag + "'", env);
+    return child::run(suites.bad, "-r compact '" + tag + "'", env);
 }
 
 }  // namespace
 
 TEST_CASE("good suite: 5 files share the pool, pass, and leave the database clean",
           "[selftest]") {
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
     const std::string report_path =
         (std::filesystem::temp_directory_path() / "testdb-good-report.json").string();
     std::filesystem::remove(report_path);
     auto env = child_env("goodrun");
     env["TESTDB_REPORT"] = report_path;
-    const child::Result run = child::run(TESTDB_GOOD_SUITE, "", env);
+    const child::Result run = child::run(suites.good, "", env);
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
     CHECK_THAT(run.output, Contains("testdb: ") && Contains("peak connections"));
@@ -68,7 +91,9 @@ TEST_CASE("good suite: 5 files share the pool, pass, and leave the database clea
 
 TEST_CASE("bad suite: a test that keeps a lease fails, naming the test and the line",
           "[selftest]") {
-    const child::Result run = run_bad("[keeps-lease]", "badlease");
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
+    const child::Result run = run_bad(suites, "[keeps-lease]", "badlease");
     INFO(run.output);
     CHECK(run.exit_code != 0);
     CHECK_THAT(run.output, Contains("LeakError: test \"keeps a lease past its end\" ended while "
@@ -81,7 +106,9 @@ TEST_CASE("bad suite: a test that keeps a lease fails, naming the test and the l
 
 TEST_CASE("bad suite: a connection given back inside a transaction fails its test",
           "[selftest]") {
-    const child::Result run = run_bad("[open-transaction]", "badtx");
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
+    const child::Result run = run_bad(suites, "[open-transaction]", "badtx");
     INFO(run.output);
     CHECK(run.exit_code != 0);
     CHECK_THAT(run.output,
@@ -91,7 +118,9 @@ TEST_CASE("bad suite: a connection given back inside a transaction fails its tes
 
 TEST_CASE("bad suite: rows left with cleanup disabled fail the test and are still removed",
           "[selftest]") {
-    const child::Result run = run_bad("[leaves-rows]", "badrows");
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
+    const child::Result run = run_bad(suites, "[leaves-rows]", "badrows");
     INFO(run.output);
     CHECK(run.exit_code != 0);
     CHECK_THAT(run.output, Contains("LeakError: test \"leaves rows with cleanup disabled\" left "
@@ -102,7 +131,9 @@ TEST_CASE("bad suite: rows left with cleanup disabled fail the test and are stil
 
 TEST_CASE("bad suite: holding 3 leases and asking for a 4th is an immediate PoolDeadlock",
           "[selftest]") {
-    const child::Result run = run_bad("[fourth-lease]", "baddead");
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
+    const child::Result run = run_bad(suites, "[fourth-lease]", "baddead");
     INFO(run.output);
     CHECK(run.exit_code != 0);
     CHECK_THAT(run.output, Contains("PoolDeadlock") && Contains("\"fourth\"") &&
@@ -110,7 +141,9 @@ TEST_CASE("bad suite: holding 3 leases and asking for a 4th is an immediate Pool
 }
 
 TEST_CASE("two files claiming one slug stop the run at start-up, naming both", "[selftest]") {
-    const child::Result run = child::run(TESTDB_DUPLICATE_SUITE, "", child_env("dupslug"));
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
+    const child::Result run = child::run(suites.duplicate, "", child_env("dupslug"));
     INFO(run.output);
     CHECK(run.exit_code != 0);
     CHECK_THAT(run.output, Contains("one_test.cpp") && Contains("two_test.cpp") &&
@@ -120,8 +153,10 @@ TEST_CASE("two files claiming one slug stop the run at start-up, naming both", "
 
 TEST_CASE("TESTDB_KEEP_FAILED keeps a failed test's rows; the next run sweeps them",
           "[selftest]") {
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
     const child::Result run =
-        run_bad("[keep-failed]", "keepme", {{"TESTDB_KEEP_FAILED", "1"}});
+        run_bad(suites, "[keep-failed]", "keepme", {{"TESTDB_KEEP_FAILED", "1"}});
     INFO(run.output);
     CHECK(run.exit_code != 0);
     CHECK_THAT(run.output, Contains("kept the rows of \"fails with rows of its tenants\"") &&
@@ -130,7 +165,7 @@ TEST_CASE("TESTDB_KEEP_FAILED keeps a failed test's rows; the next run sweeps th
     CHECK(rows_where("items", "tenant_id IN (SELECT id FROM tenants WHERE slug LIKE '%-keepme')") ==
           2);
     // The child is gone, so its run token has no live backend: stale.
-    const auto swept = testdb::sweepStaleTenants({"bad-behaviour"});
+    const auto swept = sweep_after_exit("keepme");
     REQUIRE(swept.size() == 1);
     CHECK(swept[0].rfind("bad-behaviour-ak", 0) == 0);
     CHECK(tenants_of_run("keepme") == 0);
@@ -140,9 +175,9 @@ TEST_CASE("TESTDB_KEEP_FAILED keeps a failed test's rows; the next run sweeps th
 namespace {
 
 // Runs the bad suite with `tag`, which must fail; returns what it printed.
-std::string failed_bad_run(const std::string& tag, const std::string& token,
-                           std::map<std::string, std::string> extra = {}) {
-    const child::Result run = run_bad(tag, token, std::move(extra));
+std::string failed_bad_run(const selftest::AdapterSuites& suites, const std::string& tag,
+                           const std::string& token, std::map<std::string, std::string> extra = {}) {
+    const child::Result run = run_bad(suites, tag, token, std::move(extra));
     CHECK(run.exit_code != 0);
     return run.output;
 }
@@ -151,7 +186,9 @@ std::string failed_bad_run(const std::string& tag, const std::string& token,
 
 TEST_CASE("bad suite: a thread that makes a tenant after its test ended is refused",
           "[selftest][late]") {
-    const std::string output = failed_bad_run("[late-tenant]", "latetenant");
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
+    const std::string output = failed_bad_run(suites, "[late-tenant]", "latetenant");
     INFO(output);
     CHECK_THAT(output,
                Contains("late work: IsolationError: tenant bad-behaviour-a-latetenant (create() or "
@@ -162,7 +199,9 @@ TEST_CASE("bad suite: a thread that makes a tenant after its test ended is refus
 }
 
 TEST_CASE("bad suite: a lease taken after its test ended is refused", "[selftest][late]") {
-    const std::string output = failed_bad_run("[late-lease]", "latelease");
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
+    const std::string output = failed_bad_run(suites, "[late-lease]", "latelease");
     INFO(output);
     CHECK_THAT(output, Contains("late work: IsolationError: \"late lease\" asked for a "
                                 "connection at late_lease.cpp:22 after test \"starts a thread "
@@ -171,25 +210,29 @@ TEST_CASE("bad suite: a lease taken after its test ended is refused", "[selftest
 
 TEST_CASE("bad suite: rows left at run end fail the run, naming tables, counts and tenant",
           "[selftest][leftovers]") {
-    const std::string output = failed_bad_run("[stray-rows]", "strayrun");
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
+    const std::string output = failed_bad_run(suites, "[stray-rows]", "strayrun");
     INFO(output);
     CHECK_THAT(output, Contains("testdb: 1/1 tests passed"));  // no test case failed...
     CHECK_THAT(output, Contains("LeakError: the run left rows behind") &&  // ...the run did
                            Contains("tenant bad-behaviour-x-strayrun (a tenant of ") &&
                            Contains("items 2, tenants 1"));
-    CHECK(testdb::sweepStaleTenants({"bad-behaviour"}).size() == 1);
+    CHECK(sweep_after_exit("strayrun").size() == 1);
     CHECK(tenants_of_run("strayrun") == 0);
 }
 
 TEST_CASE("bad suite: holder lines keep their long file:line whole on the console",
           "[selftest][console]") {
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
     const std::string long_path =
         "/home/ci/builds/a-group/a-subgroup/the-project/tests/integration/a_rather_long_directory_"
         "name/booking_repository_holder_test.cpp";
     auto env = child_env("longpath");
     env["TESTDB_POOL_TIMEOUT"] = "1";
     // The console reporter (the default), which wraps long lines.
-    const child::Result run = child::run(TESTDB_BAD_SUITE, "'[long-path]'", env);
+    const child::Result run = child::run(suites.bad, "'[long-path]'", env);
     INFO(run.output);
     CHECK(run.exit_code != 0);
     CHECK_THAT(run.output, Contains("LeakError") && Contains(long_path + ":4242"));
@@ -199,11 +242,13 @@ TEST_CASE("bad suite: holder lines keep their long file:line whole on the consol
 
 TEST_CASE("bad suite: a test that shuts the pool down is flagged at its call, not as a leak",
           "[selftest][shutdown]") {
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
     const std::string report_path =
         (std::filesystem::temp_directory_path() / "testdb-shutdown-report.json").string();
     std::filesystem::remove(report_path);
     const std::string output =
-        failed_bad_run("[shuts-pool]", "shutpool", {{"TESTDB_REPORT", report_path}});
+        failed_bad_run(suites, "[shuts-pool]", "shutpool", {{"TESTDB_REPORT", report_path}});
     INFO(output);
     CHECK_THAT(output, Contains("Error: test \"shuts the pool down\" shut testdb's pool down "
                                 "(shutdown() at ") &&
@@ -211,6 +256,6 @@ TEST_CASE("bad suite: a test that shuts the pool down is flagged at its call, no
     CHECK_THAT(output, !Contains("LeakError") && !Contains("tenants.cpp"));
     CHECK(testdb::RunReport::read(report_path).leaks.empty());
     std::filesystem::remove(report_path);
-    testdb::sweepStaleTenants({"bad-behaviour"});
+    sweep_after_exit("shutpool");
     CHECK(tenants_of_run("shutpool") == 0);
 }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
+#include "adapter_suites.hpp"
 #include "child_process.hpp"
 #include "testdb/testdb.hpp"
 
@@ -41,8 +42,10 @@ void admin(const std::string& sql) {
 
 TEST_CASE("rollback tier: savepoints, misuse errors and [commits] all behave",
           "[isolation][rollback]") {
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
     const child::Result run =
-        child::run(TESTDB_ROLLBACK_SUITE, "-r compact '~[ends-transaction]'", child_env("rbok"));
+        child::run(suites.rollback, "-r compact '~[ends-transaction]'", child_env("rbok"));
     INFO(run.output);
     CHECK(run.exit_code == 0);
     CHECK_THAT(run.output, Contains("testdb: 13/13 tests passed"));
@@ -51,8 +54,10 @@ TEST_CASE("rollback tier: savepoints, misuse errors and [commits] all behave",
 
 TEST_CASE("rollback tier: a test that commits the transaction fails, and its rows go",
           "[isolation][rollback]") {
+    const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
+    INFO("adapter: " << suites.framework);
     const child::Result run =
-        child::run(TESTDB_ROLLBACK_SUITE, "-r compact '[ends-transaction]'", child_env("rbcommit"));
+        child::run(suites.rollback, "-r compact '[ends-transaction]'", child_env("rbcommit"));
     INFO(run.output);
     CHECK(run.exit_code != 0);
     CHECK_THAT(run.output, Contains("ended the rollback tier's transaction itself"));

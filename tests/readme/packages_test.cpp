@@ -1,5 +1,5 @@
 // packages_test.cpp: a complete testdb test file.
-#include <catch2/catch.hpp>
+#include <testdb/catch.hpp>  // Catch2 v2 or v3: the adapter you link picks
 #include <testdb/testdb.hpp>
 #include <testdb/context.hpp>
 #include <testdb/factory.hpp>

@@ -16,11 +16,10 @@
 #include <utility>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
 #include "booking/booking.hpp"
-#include "testdb/catch2.hpp"
+#include "testdb/catch.hpp"  // Catch2 v2 or v3, whichever adapter the suite links
 #include "testdb/context.hpp"
 #include "testdb/factory.hpp"
 #include "testdb/testdb.hpp"

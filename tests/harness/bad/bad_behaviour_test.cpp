@@ -8,6 +8,7 @@
 #include <functional>
 #include <future>
 #include <iostream>
+#include <string>
 #include <thread>
 
 #include "../support.hpp"
@@ -41,16 +42,27 @@ void run_after_this_test(const std::string& test_name, std::function<void()> wor
     }).detach();
 }
 
-class LateWorkListener : public Catch::TestEventListenerBase {
+// Written against testdb/catch.hpp's listener base, so it builds under
+// Catch2 v2 and v3 (whose TestCaseStats differ: the name is taken at start).
+class LateWorkListener : public testdb::CatchListenerBase {
+    using Base = testdb::CatchListenerBase;
+
 public:
-    using TestEventListenerBase::TestEventListenerBase;
+    using Base::Base;
+    void testCaseStarting(const Catch::TestCaseInfo& info) override {
+        running_ = info.name;
+        Base::testCaseStarting(info);
+    }
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
-        if (!g_late_test.empty() && stats.testInfo.name == g_late_test) {
+        if (!g_late_test.empty() && running_ == g_late_test) {
             g_test_ended.set_value();
             std::cerr << "late work: " << g_late_result.get_future().get() << std::endl;
         }
-        TestEventListenerBase::testCaseEnded(stats);
+        Base::testCaseEnded(stats);
     }
+
+private:
+    std::string running_;
 };
 CATCH_REGISTER_LISTENER(LateWorkListener)
 

@@ -19,6 +19,6 @@ TEST_CASE("alpha: createMany(500) is one round trip and one transaction", "[good
 }
 
 TEST_CASE("alpha: the listener is linked and firing", "[good]") {
-    CHECK(testdb::catch2::listenerActive());
+    CHECK(testdb::lifecycle().active());
     CHECK(testdb::context().fileSlug() == "alpha");
 }

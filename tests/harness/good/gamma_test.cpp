@@ -6,7 +6,7 @@
 namespace {
 unsigned long long g_mark = 0;
 
-bool rollback_tier() { return testdb::catch2::suiteIsolation() == testdb::Isolation::Rollback; }
+bool rollback_tier() { return testdb::suiteIsolation() == testdb::Isolation::Rollback; }
 }
 
 TEST_CASE("gamma: starts with no rows of any file", "[good]") { selftest::check_starts_clean(); }

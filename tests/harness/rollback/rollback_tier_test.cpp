@@ -107,16 +107,16 @@ TEST_CASE("rollback: an error the caller causes names the caller's file and line
     // SourceLocation argument reports inside a multi-line macro invocation.
     const std::string file = "rollback_tier_test.cpp:";
     const int line = __LINE__ + 1;
-    CHECK_THROWS_WITH(selftest::items.create(ctx.tenants.tenantA), Catch::Contains("IsolationError") && Catch::Contains(file + std::to_string(line)));
-    CHECK_THROWS_WITH(ctx.tenants.tenantB.id(), Catch::Contains(file + std::to_string(line + 1)));
+    CHECK_THROWS_WITH(selftest::items.create(ctx.tenants.tenantA), testdb::containsText("IsolationError") && testdb::containsText(file + std::to_string(line)));
+    CHECK_THROWS_WITH(ctx.tenants.tenantB.id(), testdb::containsText(file + std::to_string(line + 1)));
 }
 
 TEST_CASE("rollback: a second lease while one is held is an IsolationError", "[rollback]") {
     testdb::Lease held = testdb::getTestDb().acquire("first");
     CHECK(held.nested());
     CHECK_THROWS_WITH(testdb::getTestDb().acquire("second"),
-                      Catch::Contains("IsolationError") && Catch::Contains("\"second\"") &&
-                          Catch::Contains("\"first\"") && Catch::Contains("[commits]"));
+                      testdb::containsText("IsolationError") && testdb::containsText("\"second\"") &&
+                          testdb::containsText("\"first\"") && testdb::containsText("[commits]"));
 }
 
 TEST_CASE("rollback: a lease from another thread is an IsolationError", "[rollback]") {
@@ -130,14 +130,14 @@ TEST_CASE("rollback: a lease from another thread is an IsolationError", "[rollba
         }
     });
     other.join();
-    CHECK_THAT(error, Catch::Contains("another thread") && Catch::Contains("\"from a thread\""));
+    CHECK_THAT(error, testdb::containsText("another thread") && testdb::containsText("\"from a thread\""));
 }
 
 TEST_CASE("rollback: a pqxx::work& function is refused, not committed", "[rollback]") {
     CHECK_THROWS_AS(testdb::withTransaction([](pqxx::work& tx) { tx.exec("SELECT 1"); }),
                     testdb::IsolationError);
     const std::string at = "rollback_tier_test.cpp:" + std::to_string(__LINE__ + 1);  // one line: see above
-    CHECK_THROWS_WITH(testdb::withTransaction([](pqxx::work& tx) { tx.exec("SELECT 1"); }), Catch::Contains(at));
+    CHECK_THROWS_WITH(testdb::withTransaction([](pqxx::work& tx) { tx.exec("SELECT 1"); }), testdb::containsText(at));
 }
 
 TEST_CASE("rollback: a [commits] test runs in the tenant tier with real threads",
