@@ -111,6 +111,11 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
             stats_.max_wait = std::max<std::chrono::nanoseconds>(stats_.max_wait, now - start);
             const std::size_t waiting = queue_.size();
             const std::string held = held_by_lines_locked(now);
+            std::vector<LeaseHolder> holders;
+            for (const LeaseInfo& info : holders_locked()) {
+                holders.push_back(LeaseHolder{info.label, info.file, info.line, now - info.since,
+                                              info.in_transaction});
+            }
             leave_queue_locked(ticket);
             throw PoolTimeout(
                 "PoolTimeout: no connection free after " + seconds_text(config_.pool_timeout) +
@@ -119,7 +124,8 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
                 std::to_string(stats_.in_use) + " in use, " + std::to_string(waiting) +
                 " waiting including this caller).\n" + held +
                 "Fix: release leases sooner, batch with createMany(), or raise connection_limit "
-                "(pool_timeout=" + seconds_text(config_.pool_timeout) + ").");
+                "(pool_timeout=" + seconds_text(config_.pool_timeout) + ").",
+                holders, config_.connection_limit, config_.pool_timeout);
         }
     }
     leave_queue_locked(ticket);
@@ -201,7 +207,8 @@ std::unique_ptr<PooledConnection> PoolCore::open_connection() {
                 "Fix: lower connection_limit (TESTDB_CONNECTION_LIMIT) so each process needs "
                 "fewer; if the other clients are test processes, set TESTDB_MAX_PROCESSES to "
                 "cap how many use the server at once (`testdb doctor` prints the budget that "
-                "fits); or free the slots others hold, or raise the server's max_connections.");
+                "fits); or free the slots others hold, or raise the server's max_connections.",
+                refusalSqlstate(cause), config_.endpoint());
         }
         throw ServerUnavailable(
             "ServerUnavailable: cannot connect to " + config_.endpoint() + " (connect_timeout=" +

@@ -122,7 +122,8 @@ std::vector<SlotHolder> slotHolders(const Config& config) {
     auto conn = connect(config, "testdb-slot-list");
     if (!conn) {
         throw ServerRefused("ServerRefused: " + config.endpoint() +
-                            " has no connection slot left to list the holders");
+                                " has no connection slot left to list the holders",
+                            "", config.endpoint());
     }
     pqxx::work tx(*conn);
     const pqxx::result rows = testdb::query(tx,
