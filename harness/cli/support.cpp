@@ -72,17 +72,18 @@ std::unique_ptr<pqxx::connection> open_connection(const Config& config, std::str
         while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
             reason.pop_back();
         }
+        // "host:port (url" in both messages: never the password.
+        const std::string server = config.endpoint() + " (" + config.masked_url();
         if (isConnectionRefusal(reason)) {
-            throw ServerRefused("ServerRefused: " + config.endpoint() + " (" +
-                                config.masked_url() + ") refused a new connection: " + reason +
-                                "\nFix: wait for its other clients to end, lower their "
-                                "connection_limit or TESTDB_MAX_PROCESSES, or raise the server's "
-                                "max_connections (PgBouncer: max_client_conn).",
+            throw ServerRefused("ServerRefused: " + server + ") refused a new connection: " +
+                                    reason + "\nFix: wait for its other clients to end, lower "
+                                    "their connection_limit or TESTDB_MAX_PROCESSES, or raise the "
+                                    "server's max_connections (PgBouncer: max_client_conn).",
                                 refusalSqlstate(reason), config.endpoint());
         }
         throw ServerUnavailable(
-            "ServerUnavailable: cannot connect to " + config.endpoint() + " (" +
-            config.masked_url() + ", from " + describe_source(config) + "): " + reason +
+            "ServerUnavailable: cannot connect to " + server + ", from " + describe_source(config) +
+            "): " + reason +
             "\nFix: check that PostgreSQL runs there and accepts this user and database "
             "(pg_isready -h " +
             (config.host.empty() ? "localhost" : config.host) + " -p " +
