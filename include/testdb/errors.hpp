@@ -140,6 +140,25 @@ public:
     /// @param message what happened, the input and the fix (prefixed with
     /// the class name unless it starts with it).
     explicit PoolDeadlock(const std::string& message) : Error("PoolDeadlock", message) {}
+
+    /// @param message as above.
+    /// @param holders the leases the calling thread holds (all of them).
+    /// @param limit the pool's connection_limit.
+    PoolDeadlock(const std::string& message, std::vector<LeaseHolder> holders, int limit)
+        : Error("PoolDeadlock", message), facts_(Facts{std::move(holders), limit}) {}
+
+    /// The leases the calling thread already held, one entry per lease
+    /// (empty when unknown).
+    const std::vector<LeaseHolder>& holders() const noexcept { return facts_.get().holders; }
+    /// The pool's connection_limit (0 when unknown).
+    int limit() const noexcept { return facts_.get().limit; }
+
+private:
+    struct Facts {
+        std::vector<LeaseHolder> holders;
+        int limit = 0;
+    };
+    detail::SharedFacts<Facts> facts_;
 };
 
 /// The pool was shut down; no further connections are handed out.

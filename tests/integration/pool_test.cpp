@@ -170,6 +170,17 @@ TEST_CASE("a thread holding every connection gets PoolDeadlock at once, not a wa
                                       m.find("\"a\"") != std::string::npos;
                            }));
     CHECK(pool.stats().deadlocks == 1);
+    try {
+        pool.acquire("fifth");
+        FAIL("no PoolDeadlock");
+    } catch (const testdb::PoolDeadlock& e) {
+        CHECK(e.limit() == 3);
+        REQUIRE(e.holders().size() == 3);
+        for (const testdb::LeaseHolder& h : e.holders()) {
+            CHECK((h.label == "a" || h.label == "b" || h.label == "c"));
+            CHECK_THAT(h.file, Contains("pool_test.cpp"));
+        }
+    }
     c.release();
     CHECK_NOTHROW(pool.acquire("after release"));
 }
