@@ -3,7 +3,8 @@
 /// and entry points. main.cpp parses the command line (CLI11) into these
 /// structures and calls one entry point; each returns the process exit code.
 ///
-/// The tool uses testdb's public headers only, exactly as a user would.
+/// The tool uses testdb's public headers, and the core's private helpers it
+/// shares (percent-coding, redaction, spawning, the PATH search).
 #pragma once
 
 #include <filesystem>
@@ -11,6 +12,11 @@
 #include <vector>
 
 namespace testdb::cli {
+
+/// The whole tool: parses `argv` (`testdb <command> [options]`), runs the
+/// subcommand and returns the process exit code (an ExitCode, the suite's
+/// own for `run`). Errors are printed, not thrown.
+int run_command_line(int argc, char** argv);
 
 /// Exit codes shared by every subcommand.
 enum ExitCode : int {

@@ -1,5 +1,4 @@
 // `testdb run -- <suite> [args]`: the single-process runner.
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -13,6 +12,7 @@
 #include <set>
 
 #include "activity_sampler.hpp"
+#include "harness/server/process.hpp"
 #include "commands.hpp"
 #include "run_report.hpp"
 #include "shard.hpp"
@@ -131,67 +131,42 @@ std::vector<std::string> child_environment(const std::vector<std::string>& overr
     return env;
 }
 
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-    std::vector<char*> out;
-    out.reserve(strings.size() + 1);
-    for (std::string& s : strings) {
-        out.push_back(s.data());
-    }
-    out.push_back(nullptr);
-    return out;
-}
-
-// Starts the suite; returns its pid. Throws Error naming the suite when it
-// cannot be executed (not found, not executable).
-pid_t start_suite(std::vector<std::string> command, std::vector<std::string> env) {
-    std::vector<char*> argv = pointers(command);
-    std::vector<char*> envp = pointers(env);
-    int report_pipe[2];
-    if (::pipe2(report_pipe, O_CLOEXEC) != 0) {
-        throw Error(std::string("Error: pipe2 failed: ") + errno_text(errno));
-    }
+// Starts the suite (`program`, found by find_in_path) with the environment
+// `env`; returns its pid. Throws Error naming the suite when it cannot be
+// executed. SIGINT/SIGTERM wait until g_child names it, so forward_signal
+// never misses the child it must pass them on to.
+pid_t start_suite(const std::vector<std::string>& command, const fs::path& program,
+                  const std::vector<std::string>& env) {
+    detail::ChildSetup setup;
+    setup.program = program;
+    setup.environment = &env;
+    setup.stdin_fd = detail::ChildSetup::kInherit;  // the suite may be interactive
     sigset_t block;
     sigset_t previous;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     ::pthread_sigmask(SIG_BLOCK, &block, &previous);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::signal(SIGINT, SIG_DFL);
-        ::signal(SIGTERM, SIG_DFL);
-        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-        ::close(report_pipe[0]);
-        ::execvpe(argv[0], argv.data(), envp.data());
-        const int error = errno;
-        [[maybe_unused]] const auto written = ::write(report_pipe[1], &error, sizeof error);
-        ::_exit(kExitCannotExec);
-    }
-    const int fork_error = errno;
-    if (pid > 0) {
-        g_child = pid;
+    const detail::StartedChild child = detail::start_child(command, setup);
+    if (child.pid > 0) {
+        g_child = child.pid;
     }
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    ::close(report_pipe[1]);
-    if (pid < 0) {
-        ::close(report_pipe[0]);
-        throw Error(std::string("Error: cannot fork to run the suite: ") + errno_text(fork_error));
+    if (!child.failure) {
+        return child.pid;
     }
-    int exec_error = 0;
-    ssize_t got = 0;
-    while ((got = ::read(report_pipe[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
+    const detail::StartFailure& failure = *child.failure;
+    if (failure.step == "pipe") {
+        throw Error(std::string("Error: pipe2 failed: ") + errno_text(failure.error));
     }
-    ::close(report_pipe[0]);
-    if (got > 0) {
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        g_child = 0;
-        throw Error("Error: cannot run the suite '" + command.front() +
-                    "': " + errno_text(exec_error) +
-                    ".\nFix: build it first and pass its path (e.g. ./build/tests/my_suite), "
-                    "after `--`: testdb run -- ./my_suite [args].");
+    if (failure.step == "fork") {
+        throw Error(std::string("Error: cannot fork to run the suite: ") +
+                    errno_text(failure.error));
     }
-    return pid;
+    throw Error("Error: cannot run the suite '" + command.front() +
+                "': " + errno_text(failure.error) +
+                ".\nFix: build it first and pass its path (e.g. ./build/tests/my_suite), "
+                "after `--`: testdb run -- ./my_suite [args].");
 }
 
 int wait_for(pid_t pid, RunOutcome& outcome) {
@@ -208,27 +183,6 @@ int wait_for(pid_t pid, RunOutcome& outcome) {
         outcome.exit_status = WEXITSTATUS(status);
     }
     return status;
-}
-
-// Where execvp would find `program`, or "" when it would not.
-std::string find_executable(const std::string& program) {
-    if (program.find('/') != std::string::npos) {
-        return ::access(program.c_str(), X_OK) == 0 && !fs::is_directory(program) ? program : "";
-    }
-    const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): no setenv here
-    std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-    while (true) {
-        const auto colon = dirs.find(':');
-        const std::string dir(dirs.substr(0, colon));
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
-        if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) {
-            return candidate;
-        }
-        if (colon == std::string_view::npos) {
-            return "";
-        }
-        dirs.remove_prefix(colon + 1);
-    }
 }
 
 void read_suite_report(const fs::path& path, RunOutcome& outcome) {
@@ -253,7 +207,8 @@ int run(const RunOptions& options) {
         print_error("run", "no suite given.\nFix: testdb run [--report FILE] -- ./my_suite [args]");
         return kExitUsage;
     }
-    if (find_executable(options.command.front()).empty()) {
+    const std::optional<fs::path> program = detail::find_in_path(options.command.front());
+    if (!program) {
         print_error("run", "the suite '" + options.command.front() +
                                "' is not an executable file (looked " +
                                (options.command.front().find('/') == std::string::npos
@@ -344,9 +299,10 @@ int run(const RunOptions& options) {
     const auto started = std::chrono::steady_clock::now();
     pid_t pid = 0;
     try {
-        pid = start_suite(
-            command, child_environment({"DATABASE_URL_TEST=" + url, "TESTDB_RUN_TOKEN=" + token,
-                                        "TESTDB_REPORT=" + report_path.string()}));
+        pid = start_suite(command, *program,
+                          child_environment({"DATABASE_URL_TEST=" + url,
+                                             "TESTDB_RUN_TOKEN=" + token,
+                                             "TESTDB_REPORT=" + report_path.string()}));
     } catch (const Error& e) {
         print_error("run", e.what());
         return kExitCannotExec;  // the server (if any) stops with `server`

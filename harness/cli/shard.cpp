@@ -2,13 +2,6 @@
 // them, and builds the test spec that runs one part (see shard.hpp).
 #include "shard.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -21,11 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/server/process.hpp"
 #include "support.hpp"
 #include "testdb/errors.hpp"
 #include "testdb/report.hpp"
-
-extern char** environ;
 
 namespace testdb::cli {
 namespace {
@@ -65,71 +57,28 @@ std::vector<std::string> listing_command(const std::vector<std::string>& command
 // Runs `command` with stdin from /dev/null and returns what it printed on
 // stdout (stderr passes through). Throws Error naming the suite.
 std::string capture_stdout(const std::vector<std::string>& command) {
-    std::vector<std::string> words = command;
-    std::vector<char*> argv;
-    argv.reserve(words.size() + 1);
-    for (std::string& w : words) {
-        argv.push_back(w.data());
+    detail::ChildSetup setup;
+    detail::ProgramResult result;
+    if (const auto program = detail::find_in_path(command.front())) {
+        setup.program = *program;
+        result = detail::capture_program(command, setup, false,
+                                         std::chrono::milliseconds(kListingTimeoutMs));
+    } else {
+        result.not_started = detail::StartFailure{"exec", ENOENT};
     }
-    argv.push_back(nullptr);
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
-        throw Error("Error: pipe2 failed: " + errno_text(errno));
-    }
-    posix_spawn_file_actions_t actions;
-    ::posix_spawn_file_actions_init(&actions);
-    ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    ::posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    pid_t pid = 0;
-    const int spawned = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    ::posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    if (spawned != 0) {
-        ::close(fds[0]);
+    if (result.not_started) {
         throw Error("Error: cannot run the suite '" + command.front() + "' to list its files: " +
-                    errno_text(spawned) + ".\nFix: build it first and pass its path after `--`.");
+                    errno_text(result.not_started->error) +
+                    ".\nFix: build it first and pass its path after `--`.");
     }
-    std::string output;
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(kListingTimeoutMs);
-    bool timed_out = false;
-    char buffer[4096];
-    while (true) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        pollfd p{fds[0], POLLIN, 0};
-        const int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
-        if (ready < 0 && errno == EINTR) {
-            continue;
-        }
-        if (ready <= 0) {
-            timed_out = ready == 0;
-            break;
-        }
-        const ssize_t got = ::read(fds[0], buffer, sizeof buffer);
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got <= 0) {
-            break;
-        }
-        output.append(buffer, static_cast<std::size_t>(got));
-    }
-    ::close(fds[0]);
-    if (timed_out) {
-        ::kill(pid, SIGKILL);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (timed_out || WIFSIGNALED(status)) {
+    if (result.timed_out || result.term_signal != 0) {
         throw Error("Error: listing the files of the suite '" + command.front() + "' (" +
-                    (timed_out ? std::string("no end after 120 s")
-                               : "killed by " + signal_text(WTERMSIG(status))) +
+                    (result.timed_out ? std::string("no end after 120 s")
+                                      : "killed by " + signal_text(result.term_signal)) +
                     ") failed.\nFix: --shard needs a Catch2 v2 suite that answers "
                     "`-# --list-tags` at once; run that yourself to see why it does not.");
     }
-    return output;  // Catch2 exits with the number of tags listed: not an error
+    return result.output;  // Catch2 exits with the number of tags listed: not an error
 }
 
 // Catch2 tag-spec text for a file name (',' separates specs, '\' escapes).
@@ -192,47 +141,6 @@ void read_balance_report(const std::string& path, std::map<std::string, Timing>&
         t.seconds += f.seconds;
         t.tests += f.tests;
     }
-}
-
-// Weighs `files` by the previous seconds per test case of each file times its
-// test cases now (= the previous time when the file is unchanged); files the
-// reports lack by the reports' average seconds per test case. Returns the note.
-std::string weigh_by_time(std::vector<SuiteFile>& files, const std::vector<std::string>& reports) {
-    std::map<std::string, Timing> timings;
-    for (const std::string& path : reports) {
-        read_balance_report(path, timings);
-    }
-    Timing all;
-    for (const auto& [key, t] : timings) {
-        all.seconds += t.seconds;
-        all.tests += t.tests;
-    }
-    std::string names;
-    for (const std::string& path : reports) {
-        names += (names.empty() ? "" : ", ") + path;
-    }
-    if (all.tests == 0) {
-        throw ConfigError("the --balance-from report " + names +
-                          " lists no test cases to take times from.\nFix: pass the report of a "
-                          "run that ran tests, or leave --balance-from out to balance by test "
-                          "count.");
-    }
-    const double average = all.seconds / all.tests;
-    int timed = 0;
-    for (SuiteFile& f : files) {
-        const auto found = timings.find(lower(f.name));
-        const bool known = found != timings.end() && found->second.tests > 0;
-        timed += known ? 1 : 0;
-        f.weight = f.tests * (known ? found->second.seconds / found->second.tests : average);
-    }
-    std::ostringstream note;
-    note << "time from " << names << " (" << timed << " of " << files.size() << " files timed";
-    if (timed < static_cast<int>(files.size())) {
-        note << ", the others at " << std::fixed << std::setprecision(4) << average
-             << " s per test case";
-    }
-    note << ")";
-    return note.str();
 }
 
 }  // namespace
@@ -309,6 +217,44 @@ SuiteListing parse_tag_listing(const std::string& output, const std::string& sui
     std::sort(listing.files.begin(), listing.files.end(),
               [](const SuiteFile& a, const SuiteFile& b) { return a.name < b.name; });
     return listing;
+}
+
+std::string weigh_by_time(std::vector<SuiteFile>& files, const std::vector<std::string>& reports) {
+    std::map<std::string, Timing> timings;
+    for (const std::string& path : reports) {
+        read_balance_report(path, timings);
+    }
+    Timing all;
+    for (const auto& [key, t] : timings) {
+        all.seconds += t.seconds;
+        all.tests += t.tests;
+    }
+    std::string names;
+    for (const std::string& path : reports) {
+        names += (names.empty() ? "" : ", ") + path;
+    }
+    if (all.tests == 0) {
+        throw ConfigError("the --balance-from report " + names +
+                          " lists no test cases to take times from.\nFix: pass the report of a "
+                          "run that ran tests, or leave --balance-from out to balance by test "
+                          "count.");
+    }
+    const double average = all.seconds / all.tests;
+    int timed = 0;
+    for (SuiteFile& f : files) {
+        const auto found = timings.find(lower(f.name));
+        const bool known = found != timings.end() && found->second.tests > 0;
+        timed += known ? 1 : 0;
+        f.weight = f.tests * (known ? found->second.seconds / found->second.tests : average);
+    }
+    std::ostringstream note;
+    note << "time from " << names << " (" << timed << " of " << files.size() << " files timed";
+    if (timed < static_cast<int>(files.size())) {
+        note << ", the others at " << std::fixed << std::setprecision(4) << average
+             << " s per test case";
+    }
+    note << ")";
+    return note.str();
 }
 
 std::vector<int> assign_files(const std::vector<SuiteFile>& files, int count) {

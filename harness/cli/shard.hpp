@@ -46,6 +46,14 @@ struct SuiteListing {
 /// `suite` when it is not a Catch2 tag listing.
 SuiteListing parse_tag_listing(const std::string& output, const std::string& suite);
 
+/// Weighs `files` by the per-file times of previous runs' `reports` (paths
+/// of `testdb run --report` files or suite TESTDB_REPORT files): each file
+/// weighs its seconds per test case there times its test cases now; a file
+/// the reports lack weighs the reports' average seconds per test case times
+/// its test cases. Returns the note for people ("time from ..."). Throws
+/// ConfigError naming a report that cannot be read or times no test case.
+std::string weigh_by_time(std::vector<SuiteFile>& files, const std::vector<std::string>& reports);
+
 /// For every file, the index (0-based) of the shard it belongs to: heaviest
 /// first (ties by name), each to the currently lightest of `count` shards
 /// (ties to the lowest index).

@@ -5,66 +5,10 @@
 #include <system_error>
 #include <vector>
 
-#include <libpq-fe.h>
-
+#include "harness/config/url.hpp"
 #include "testdb/errors.hpp"
 
 namespace testdb::cli {
-namespace {
-
-bool unreserved(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '_' || c == '~';
-}
-
-std::string percent_encode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (unreserved(c)) {
-            out += ch;
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        }
-    }
-    return out;
-}
-
-// The password libpq would use for `url`, or "" (PQconninfoParse decodes
-// percent-escapes and understands both URIs and key=value strings).
-std::string password_of(const std::string& url) {
-    if (url.empty()) {
-        return {};
-    }
-    char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-    if (error != nullptr) {
-        PQfreemem(error);
-    }
-    std::string password;
-    for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
-        if (o->val != nullptr && std::string_view(o->keyword) == "password") {
-            password = o->val;
-        }
-    }
-    PQconninfoFree(options);
-    return password;
-}
-
-void replace_all(std::string& text, const std::string& needle, std::string_view with) {
-    if (needle.empty()) {
-        return;
-    }
-    for (auto at = text.find(needle); at != std::string::npos;
-         at = text.find(needle, at + with.size())) {
-        text.replace(at, needle.size(), with);
-    }
-}
-
-}  // namespace
 
 std::string shell_quote(std::string_view text) {
     std::string out = "'";
@@ -94,7 +38,7 @@ std::string with_query_param(std::string_view url, std::string_view key, std::st
             query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         }
     }
-    kept.push_back(std::string(key) + "=" + percent_encode(value));
+    kept.push_back(std::string(key) + "=" + detail::percent_encode(value));
     std::string out = base + "?";
     for (std::size_t i = 0; i < kept.size(); ++i) {
         out += (i ? "&" : "") + kept[i];
@@ -103,11 +47,7 @@ std::string with_query_param(std::string_view url, std::string_view key, std::st
 }
 
 std::string redact(std::string_view text, const Config& config) {
-    std::string out(text);
-    const std::string password = password_of(config.libpq_url);
-    replace_all(out, password, "****");
-    replace_all(out, percent_encode(password), "****");
-    return out;
+    return detail::redact(text, detail::password_candidates(config.libpq_url));
 }
 
 std::string describe_source(const Config& config) {
@@ -132,16 +72,18 @@ std::unique_ptr<pqxx::connection> open_connection(const Config& config, std::str
         while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
             reason.pop_back();
         }
+        // "host:port (url" in both messages: never the password.
+        const std::string server = config.endpoint() + " (" + config.masked_url();
         if (isConnectionRefusal(reason)) {
-            throw ServerRefused("ServerRefused: " + config.endpoint() + " (" +
-                                config.masked_url() + ") refused a new connection: " + reason +
-                                "\nFix: wait for its other clients to end, lower their "
-                                "connection_limit or TESTDB_MAX_PROCESSES, or raise the server's "
-                                "max_connections (PgBouncer: max_client_conn).");
+            throw ServerRefused("ServerRefused: " + server + ") refused a new connection: " +
+                                    reason + "\nFix: wait for its other clients to end, lower "
+                                    "their connection_limit or TESTDB_MAX_PROCESSES, or raise the "
+                                    "server's max_connections (PgBouncer: max_client_conn).",
+                                refusalSqlstate(reason), config.endpoint());
         }
         throw ServerUnavailable(
-            "ServerUnavailable: cannot connect to " + config.endpoint() + " (" +
-            config.masked_url() + ", from " + describe_source(config) + "): " + reason +
+            "ServerUnavailable: cannot connect to " + server + ", from " + describe_source(config) +
+            "): " + reason +
             "\nFix: check that PostgreSQL runs there and accepts this user and database "
             "(pg_isready -h " +
             (config.host.empty() ? "localhost" : config.host) + " -p " +

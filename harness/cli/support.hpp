@@ -17,11 +17,12 @@ namespace testdb::cli {
 std::string shell_quote(std::string_view text);
 
 /// `url` with the query parameter `key` set to `value` (replacing every
-/// existing occurrence). `value` is percent-encoded.
+/// existing occurrence). `value` is percent-encoded (the core's encoding).
 std::string with_query_param(std::string_view url, std::string_view key, std::string_view value);
 
-/// `text` with the password of `config` (as written and percent-encoded)
-/// replaced by "****": for echoing server and libpq error messages.
+/// `text` with the password of `config` (as written, decoded and encoded)
+/// replaced by "****": for echoing server and libpq error messages. The
+/// core's redaction (harness/config/url.hpp) applied to config.libpq_url.
 std::string redact(std::string_view text, const Config& config);
 
 /// Where `config` came from, for messages: "DATABASE_URL_TEST (environment)",

@@ -35,7 +35,7 @@ std::string origin_label(ConfigSource source, const std::filesystem::path& file)
     msg << where << ": " << name << "=" << mask_password(value) << " is not valid: " << rule
         << ". Fix " << name << " (see " << envExamplePath()
         << " for every setting and its default).";
-    throw ConfigError(msg.str());
+    throw ConfigError(msg.str(), std::string(name), mask_password(value));
 }
 
 // A whole number in [low, high], or a ConfigError naming the setting.
@@ -148,7 +148,7 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     if (!suggestion.empty()) msg << "Did you mean '" << suggestion << "'? ";
     msg << "testdb understands connection_limit, pool_timeout, connect_timeout and "
            "application_name; any other parameter must be one libpq knows.";
-    throw ConfigError(msg.str());
+    throw ConfigError(msg.str(), std::string(name), "");
 }
 
 // What one URL says, before the TESTDB_* fallbacks are applied.
@@ -264,7 +264,9 @@ ParsedUrl parse_url(std::string_view url, ConfigSource source, const std::string
     try {
         return parse_url_unredacted(url, source, where);
     } catch (const ConfigError& e) {
-        throw ConfigError(detail::redact(e.what(), detail::password_candidates(url)));
+        const std::vector<std::string> secrets = detail::password_candidates(url);
+        throw ConfigError(detail::redact(e.what(), secrets), e.setting(),
+                          detail::redact(e.value(), secrets));
     }
 }
 
@@ -357,9 +359,10 @@ Config load_config() {
     // nobody meant, so only an unset variable asks for the embedded server.
     if (auto blank = detail::blank_setting_origin("DATABASE_URL_TEST")) {
         throw ConfigError("ConfigError: DATABASE_URL_TEST is set but empty (" + *blank +
-                          "), so there is no server to test against.\n"
-                          "Fix: set it to your test server's URL, or unset it (remove the line "
-                          "from .env.test) so testdb starts its own embedded PostgreSQL.");
+                              "), so there is no server to test against.\n"
+                              "Fix: set it to your test server's URL, or unset it (remove the "
+                              "line from .env.test) so testdb starts its own embedded PostgreSQL.",
+                          "DATABASE_URL_TEST", "");
     }
     ParsedUrl parsed;
     if (auto url = detail::lookup_setting("DATABASE_URL_TEST")) {

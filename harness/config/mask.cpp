@@ -20,8 +20,10 @@ int hex_value(char c) {
     return -1;
 }
 
+// RFC 3986's unreserved characters, in ASCII whatever the locale says.
 bool is_unreserved(unsigned char c) {
-    return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 // Where the password in the user info of the URI whose "://" is at `scheme`
@@ -124,8 +126,11 @@ void add_candidate(std::vector<std::string>& out, std::string_view raw) {
     if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
         value = value.substr(1, value.size() - 2);
     }
+    // As written, decoded and encoded: a message may quote any of them (the
+    // URL's own text, libpq's decoded reading, a URL testdb built from it).
     out.push_back(value);
     out.push_back(percent_decode(value));
+    out.push_back(percent_encode(out.back()));
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
-// Private: helpers shared by config.cpp, dotenv.cpp and mask.cpp.
+// Private: helpers shared by config.cpp, dotenv.cpp and mask.cpp, and the
+// only percent-coding and password redaction of testdb (the embedded server
+// and the `testdb` tool use them too).
 #pragma once
 
 #include <filesystem>

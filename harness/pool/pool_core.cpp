@@ -90,7 +90,9 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
         }
         if (caller_holds_every_slot_locked()) {
             ++stats_.deadlocks;
-            const std::string held = held_by_lines_locked(Clock::now());
+            const auto now = Clock::now();
+            const std::string held = held_by_lines_locked(now);
+            std::vector<LeaseHolder> holders = lease_holders_locked(now);
             leave_queue_locked(ticket);
             throw PoolDeadlock(
                 "PoolDeadlock: \"" + label + "\" at " + where.to_string() +
@@ -98,7 +100,8 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
                 std::to_string(slots_.size()) + " (connection_limit=" +
                 std::to_string(config_.connection_limit) + "); waiting would never end.\n" + held +
                 "Fix: release a lease before acquiring another (pass the Lease you hold to "
-                "withTransaction(lease, fn)), or raise connection_limit.");
+                "withTransaction(lease, fn)), or raise connection_limit.",
+                std::move(holders), config_.connection_limit);
         }
         waited = true;
         if (freed_.wait_until(lock, deadline) == std::cv_status::timeout &&
@@ -111,6 +114,7 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
             stats_.max_wait = std::max<std::chrono::nanoseconds>(stats_.max_wait, now - start);
             const std::size_t waiting = queue_.size();
             const std::string held = held_by_lines_locked(now);
+            std::vector<LeaseHolder> holders = lease_holders_locked(now);
             leave_queue_locked(ticket);
             throw PoolTimeout(
                 "PoolTimeout: no connection free after " + seconds_text(config_.pool_timeout) +
@@ -119,7 +123,8 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
                 std::to_string(stats_.in_use) + " in use, " + std::to_string(waiting) +
                 " waiting including this caller).\n" + held +
                 "Fix: release leases sooner, batch with createMany(), or raise connection_limit "
-                "(pool_timeout=" + seconds_text(config_.pool_timeout) + ").");
+                "(pool_timeout=" + seconds_text(config_.pool_timeout) + ").",
+                std::move(holders), config_.connection_limit, config_.pool_timeout);
         }
     }
     leave_queue_locked(ticket);
@@ -201,7 +206,8 @@ std::unique_ptr<PooledConnection> PoolCore::open_connection() {
                 "Fix: lower connection_limit (TESTDB_CONNECTION_LIMIT) so each process needs "
                 "fewer; if the other clients are test processes, set TESTDB_MAX_PROCESSES to "
                 "cap how many use the server at once (`testdb doctor` prints the budget that "
-                "fits); or free the slots others hold, or raise the server's max_connections.");
+                "fits); or free the slots others hold, or raise the server's max_connections.",
+                refusalSqlstate(cause), config_.endpoint());
         }
         throw ServerUnavailable(
             "ServerUnavailable: cannot connect to " + config_.endpoint() + " (connect_timeout=" +
@@ -399,6 +405,15 @@ void PoolCore::leave_queue_locked(std::uint64_t ticket) {
     queue_.erase(std::remove(queue_.begin(), queue_.end(), ticket), queue_.end());
     // The next caller may now be at the head with a free slot waiting.
     freed_.notify_all();
+}
+
+std::vector<LeaseHolder> PoolCore::lease_holders_locked(Clock::time_point now) const {
+    std::vector<LeaseHolder> holders;
+    for (const LeaseInfo& info : holders_locked()) {
+        holders.push_back(
+            LeaseHolder{info.label, info.file, info.line, now - info.since, info.in_transaction});
+    }
+    return holders;
 }
 
 std::string PoolCore::held_by_lines_locked(Clock::time_point now) const {

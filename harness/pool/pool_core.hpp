@@ -19,6 +19,7 @@
 
 #include "harness/pool/pooled_connection.hpp"
 #include "testdb/config.hpp"
+#include "testdb/errors.hpp"
 #include "testdb/lease.hpp"
 #include "testdb/pool.hpp"
 
@@ -72,6 +73,8 @@ private:
     std::vector<LeaseInfo> holders_locked() const;
     void leave_queue_locked(std::uint64_t ticket);
     std::string held_by_lines_locked(std::chrono::steady_clock::time_point now) const;
+    // The holders as PoolTimeout and PoolDeadlock carry them.
+    std::vector<LeaseHolder> lease_holders_locked(std::chrono::steady_clock::time_point now) const;
     std::unique_ptr<PooledConnection> open_connection();
     // Decides, on release, whether the connection can be reused; rolls back an
     // open transaction. Runs without the lock: only the holder touches it.

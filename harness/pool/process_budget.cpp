@@ -57,13 +57,18 @@ std::string first_line(const std::string& text) {
 }
 
 // Connects for the slot; nullptr when the server refused for lack of
-// connection slots (the situation the budget exists to wait out).
-std::unique_ptr<pqxx::connection> connect(const Config& config, const std::string& app) {
+// connection slots (the situation the budget exists to wait out), with the
+// server's text in `refusal` when given.
+std::unique_ptr<pqxx::connection> connect(const Config& config, const std::string& app,
+                                          std::string* refusal = nullptr) {
     try {
         return std::make_unique<pqxx::connection>(connection_string(config, app));
     } catch (const pqxx::broken_connection& e) {
         const std::string cause = mask_password(first_line(e.what()));
-        if (isConnectionRefusal(cause)) return nullptr;
+        if (isConnectionRefusal(cause)) {
+            if (refusal != nullptr) *refusal = cause;
+            return nullptr;
+        }
         throw ServerUnavailable("ServerUnavailable: cannot connect to " + config.endpoint() +
                                 " to claim a process slot (TESTDB_MAX_PROCESSES): " + cause +
                                 "\n  url: " + config.masked_url() +
@@ -119,10 +124,12 @@ int processesThatFit(int usable, int connection_limit) {
 }
 
 std::vector<SlotHolder> slotHolders(const Config& config) {
-    auto conn = connect(config, "testdb-slot-list");
+    std::string refusal;
+    auto conn = connect(config, "testdb-slot-list", &refusal);
     if (!conn) {
         throw ServerRefused("ServerRefused: " + config.endpoint() +
-                            " has no connection slot left to list the holders");
+                                " has no connection slot left to list the holders",
+                            refusalSqlstate(refusal), config.endpoint());
     }
     pqxx::work tx(*conn);
     const pqxx::result rows = testdb::query(tx,

@@ -18,4 +18,11 @@ bool isConnectionRefusal(std::string_view message) {
     return false;
 }
 
+std::string refusalSqlstate(std::string_view message) {
+    if (!isConnectionRefusal(message)) return {};
+    // PgBouncer refuses with a protocol violation, not PostgreSQL's class 53.
+    if (message.find("no more connections allowed") != std::string_view::npos) return "08P01";
+    return "53300";
+}
+
 }  // namespace testdb

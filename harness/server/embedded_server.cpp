@@ -13,6 +13,7 @@
 #include "harness/server/embedded_state.hpp"
 #include "harness/server/embedded_tcp_auth.hpp"
 #include "harness/common/log.hpp"
+#include "harness/config/url.hpp"
 #include "harness/server/process.hpp"
 #include "harness/server/signal_cleanup.hpp"
 #include "testdb/config.hpp"
@@ -70,22 +71,6 @@ namespace {
 // The database a cached data directory holds, renamed to options.database
 // at start (it contains "test" so the safety guard accepts it as is).
 constexpr const char* kPreparedDatabase = "testdb_cached_test";
-
-// RFC 3986 unreserved characters stay; everything else becomes %XX, so any
-// socket path or database name survives the URI.
-std::string percent_encode(const std::string& text) {
-    std::string out;
-    for (const unsigned char c : text) {
-        if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            char hex[4];
-            std::snprintf(hex, sizeof hex, "%%%02X", c);
-            out += hex;
-        }
-    }
-    return out;
-}
 
 void validate(const EmbeddedServerOptions& options) {
     if (options.database.empty() || options.database.find("test") == std::string::npos) {
@@ -332,8 +317,8 @@ EmbeddedServer::~EmbeddedServer() = default;  // ~EmbeddedServerState stops unle
 
 std::string EmbeddedServer::url() const {
     const auto& state = checked(state_);
-    return "postgresql:///" + percent_encode(state.database) + "?host=" +
-           percent_encode(state.dir.string()) + "&port=" + std::to_string(state.port) +
+    return "postgresql:///" + detail::percent_encode(state.database) + "?host=" +
+           detail::percent_encode(state.dir.string()) + "&port=" + std::to_string(state.port) +
            "&user=postgres";
 }
 
@@ -341,7 +326,7 @@ std::string EmbeddedServer::tcp_url() const {
     const auto& state = checked(state_);
     if (state.tcp_port == 0) return "";
     return "postgresql://postgres:" + state.tcp_password + "@127.0.0.1:" +
-           std::to_string(state.tcp_port) + "/" + percent_encode(state.database);
+           std::to_string(state.tcp_port) + "/" + detail::percent_encode(state.database);
 }
 
 fs::path EmbeddedServer::directory() const { return checked(state_).dir; }

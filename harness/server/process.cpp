@@ -50,20 +50,29 @@ const char* step_name(int step) {
 struct ChildPlan {
     std::vector<std::string> args;
     std::vector<char*> argv;
-    const ServerUser* user = nullptr;
+    std::string program;
+    std::vector<std::string> env;
+    std::vector<char*> envp;  // empty = inherit ours
+    const ChildSetup& setup;
     std::string cwd;
-    int out_fd = -1;
     int report_fd = -1;
-    bool new_session = false;
 
-    ChildPlan(const std::vector<std::string>& arguments, const ServerUser* as,
-              const std::filesystem::path& directory)
-        : args(arguments), user(as) {
+    ChildPlan(const std::vector<std::string>& arguments, const ChildSetup& how)
+        : args(arguments), setup(how) {
         for (std::string& arg : args) {
             argv.push_back(arg.data());
         }
         argv.push_back(nullptr);
-        cwd = directory.empty() ? (as != nullptr && as->switch_user ? "/" : "") : directory.string();
+        program = how.program.empty() ? args.front() : how.program.string();
+        if (how.environment != nullptr) {
+            env = *how.environment;
+            for (std::string& entry : env) {
+                envp.push_back(entry.data());
+            }
+            envp.push_back(nullptr);
+        }
+        const bool switching = how.user != nullptr && how.user->switch_user;
+        cwd = how.cwd.empty() ? (switching ? "/" : "") : how.cwd.string();
     }
 };
 
@@ -74,6 +83,7 @@ struct ChildPlan {
 }
 
 [[noreturn]] void exec_child(const ChildPlan& plan) noexcept {
+    const ChildSetup& setup = plan.setup;
     // A child inherits the signal mask and ignored signals across exec;
     // postgres needs the defaults (it relies on SIGCHLD, SIGPIPE, SIGINT...).
     sigset_t none;
@@ -84,89 +94,90 @@ struct ChildPlan {
     for (int sig : {SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2}) {
         ::sigaction(sig, &dfl, nullptr);
     }
-    if (plan.new_session) {
+    if (setup.new_session) {
         ::setsid();
     }
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) {
-        ::dup2(devnull, 0);
+    if (setup.stdin_fd == -1) {
+        const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (devnull >= 0) {
+            ::dup2(devnull, 0);
+        }
+    } else if (setup.stdin_fd >= 0) {
+        ::dup2(setup.stdin_fd, 0);
     }
-    ::dup2(plan.out_fd, 1);
-    ::dup2(plan.out_fd, 2);
-    // Keep only 0-2 and the report pipe (moved to 3): the server must not
-    // hold our sockets, lock files or signal pipe open.
-    ::dup3(plan.report_fd, 3, O_CLOEXEC);
-    if (::close_range(4, ~0U, 0) != 0) {
-        for (int fd = 4; fd < 65536; ++fd) {
-            ::close(fd);
+    if (setup.stdout_fd >= 0) {
+        ::dup2(setup.stdout_fd, 1);
+    }
+    if (setup.stderr_fd >= 0) {
+        ::dup2(setup.stderr_fd, 2);
+    }
+    int report_fd = plan.report_fd;
+    if (setup.close_other_fds) {
+        // Keep only 0-2 and the report pipe (moved to 3).
+        ::dup3(report_fd, 3, O_CLOEXEC);
+        report_fd = 3;
+        if (::close_range(4, ~0U, 0) != 0) {
+            for (int fd = 4; fd < 65536; ++fd) {
+                ::close(fd);
+            }
         }
     }
-    if (plan.user != nullptr && plan.user->switch_user) {
+    if (setup.user != nullptr && setup.user->switch_user) {
         // Order matters: groups and gid while still root, uid last.
-        if (::setgroups(plan.user->groups.size(), plan.user->groups.data()) != 0) {
-            fail_in_child(3, kSetgroups);
+        if (::setgroups(setup.user->groups.size(), setup.user->groups.data()) != 0) {
+            fail_in_child(report_fd, kSetgroups);
         }
-        if (::setgid(plan.user->gid) != 0) {
-            fail_in_child(3, kSetgid);
+        if (::setgid(setup.user->gid) != 0) {
+            fail_in_child(report_fd, kSetgid);
         }
-        if (::setuid(plan.user->uid) != 0) {
-            fail_in_child(3, kSetuid);
+        if (::setuid(setup.user->uid) != 0) {
+            fail_in_child(report_fd, kSetuid);
         }
     }
     if (!plan.cwd.empty() && ::chdir(plan.cwd.c_str()) != 0) {
-        fail_in_child(3, kChdir);
+        fail_in_child(report_fd, kChdir);
     }
-    ::execv(plan.argv[0], plan.argv.data());
-    fail_in_child(3, kExec);
+    if (plan.envp.empty()) {
+        ::execv(plan.program.c_str(), plan.argv.data());
+    } else {
+        ::execve(plan.program.c_str(), plan.argv.data(), plan.envp.data());
+    }
+    fail_in_child(report_fd, kExec);
 }
 
-std::string describe_failure(const ChildFailure& failure, const ChildPlan& plan) {
-    std::string text = "could not start " + plan.args.front() + ": " + step_name(failure.step) +
+std::string describe_failure(const StartFailure& failure, const std::vector<std::string>& argv,
+                             const ChildSetup& setup) {
+    std::string text = "could not start " + argv.front() + ": " + failure.step +
                        " failed: " + std::strerror(failure.error);
-    if (plan.user != nullptr && plan.user->switch_user) {
-        text += " (running as user '" + plan.user->name + "')";
+    if (setup.user != nullptr && setup.user->switch_user) {
+        text += " (running as user '" + setup.user->name + "')";
     }
-    if (failure.step == kChdir) {
-        text += " (directory " + plan.cwd + ")";
+    if (failure.step == "chdir") {
+        text += " (directory " + (setup.cwd.empty() ? std::string("/") : setup.cwd.string()) + ")";
     }
     return text;
 }
 
-// Forks and execs `plan`; returns the pid, or throws with the child's own
-// report when it could not reach exec.
-pid_t fork_exec(ChildPlan& plan) {
-    std::array<int, 2> report{};
-    if (::pipe2(report.data(), O_CLOEXEC) != 0) {
-        throw EmbeddedServerError(std::string("testdb: pipe() failed: ") + std::strerror(errno) +
-                                  ". Fix: raise the open-file limit (ulimit -n).");
+// A start_child() failure as the EmbeddedServerError the server's callers expect.
+[[noreturn]] void throw_start_failure(const StartFailure& failure,
+                                      const std::vector<std::string>& argv,
+                                      const ChildSetup& setup) {
+    if (failure.step == "pipe") {
+        throw EmbeddedServerError(std::string("testdb: pipe() failed: ") +
+                                      std::strerror(failure.error) +
+                                      ". Fix: raise the open-file limit (ulimit -n).",
+                                  argv.front());
     }
-    plan.report_fd = report[1];
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        const int error = errno;
-        ::close(report[0]);
-        ::close(report[1]);
-        throw EmbeddedServerError("testdb: fork() failed while starting " + plan.args.front() + ": " +
-                                  std::strerror(error) + ". Fix: check the process limit (ulimit -u).");
+    if (failure.step == "fork") {
+        throw EmbeddedServerError("testdb: fork() failed while starting " + argv.front() + ": " +
+                                      std::strerror(failure.error) +
+                                      ". Fix: check the process limit (ulimit -u).",
+                                  argv.front());
     }
-    if (pid == 0) {
-        exec_child(plan);
-    }
-    ::close(report[1]);
-    ChildFailure failure;
-    ssize_t n = 0;
-    do {
-        n = ::read(report[0], &failure, sizeof failure);
-    } while (n < 0 && errno == EINTR);
-    ::close(report[0]);
-    if (n == static_cast<ssize_t>(sizeof failure)) {
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        throw EmbeddedServerError("testdb: " + describe_failure(failure, plan) +
+    throw EmbeddedServerError("testdb: " + describe_failure(failure, argv, setup) +
                                   ". Fix: check that the file exists, is executable and is "
-                                  "reachable by that user.");
-    }
-    return pid;
+                                  "reachable by that user.",
+                              argv.front());
 }
 
 void fill_status(ProgramResult& result, int status) {
@@ -238,26 +249,63 @@ ServerUser server_user() {
     return user;
 }
 
-ProgramResult run_program(const std::vector<std::string>& argv, milliseconds timeout,
-                          const ServerUser* user, const std::filesystem::path& cwd) {
-    ChildPlan plan(argv, user, cwd);
+StartedChild start_child(const std::vector<std::string>& argv, const ChildSetup& setup) {
+    StartedChild child;
+    ChildPlan plan(argv, setup);
+    std::array<int, 2> report{};
+    if (::pipe2(report.data(), O_CLOEXEC) != 0) {
+        child.failure = StartFailure{"pipe", errno};
+        return child;
+    }
+    plan.report_fd = report[1];
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        child.failure = StartFailure{"fork", errno};
+        ::close(report[0]);
+        ::close(report[1]);
+        return child;
+    }
+    if (pid == 0) {
+        exec_child(plan);
+    }
+    ::close(report[1]);
+    ChildFailure failure;
+    ssize_t n = 0;
+    do {
+        n = ::read(report[0], &failure, sizeof failure);
+    } while (n < 0 && errno == EINTR);
+    ::close(report[0]);
+    if (n == static_cast<ssize_t>(sizeof failure)) {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        child.failure = StartFailure{step_name(failure.step), failure.error};
+        return child;
+    }
+    child.pid = pid;
+    return child;
+}
+
+ProgramResult capture_program(const std::vector<std::string>& argv, ChildSetup setup,
+                              bool with_stderr, milliseconds timeout) {
+    ProgramResult result;
     std::array<int, 2> output{};
     if (::pipe2(output.data(), O_CLOEXEC) != 0) {
-        throw EmbeddedServerError(std::string("testdb: pipe() failed: ") + std::strerror(errno) +
-                                  ". Fix: raise the open-file limit (ulimit -n).");
+        result.not_started = StartFailure{"pipe", errno};
+        return result;
     }
-    plan.out_fd = output[1];
-    pid_t pid = 0;
-    try {
-        pid = fork_exec(plan);
-    } catch (...) {
-        ::close(output[0]);
-        ::close(output[1]);
-        throw;
+    setup.stdout_fd = output[1];
+    if (with_stderr) {
+        setup.stderr_fd = output[1];
     }
+    const StartedChild child = start_child(argv, setup);
     ::close(output[1]);
-
-    ProgramResult result;
+    if (child.failure) {
+        ::close(output[0]);
+        result.not_started = child.failure;
+        return result;
+    }
+    const pid_t pid = child.pid;
     const auto deadline = Clock::now() + timeout;
     std::array<char, 4096> chunk{};
     for (;;) {
@@ -296,10 +344,21 @@ ProgramResult run_program(const std::vector<std::string>& argv, milliseconds tim
     return result;
 }
 
+ProgramResult run_program(const std::vector<std::string>& argv, milliseconds timeout,
+                          const ServerUser* user, const std::filesystem::path& cwd) {
+    ChildSetup setup;
+    setup.user = user;
+    setup.cwd = cwd;
+    setup.close_other_fds = true;
+    ProgramResult result = capture_program(argv, setup, true, timeout);
+    if (result.not_started) {
+        throw_start_failure(*result.not_started, argv, setup);
+    }
+    return result;
+}
+
 pid_t spawn_program(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
                     const ServerUser* user, const std::filesystem::path& cwd) {
-    ChildPlan plan(argv, user, cwd);
-    plan.new_session = true;
     const int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log_fd < 0) {
         throw EmbeddedServerError("testdb: cannot open the server log " + log_file.string() + ": " +
@@ -310,16 +369,19 @@ pid_t spawn_program(const std::vector<std::string>& argv, const std::filesystem:
         // The server user should be able to read its own log.
         [[maybe_unused]] const int rc = ::fchown(log_fd, user->uid, user->gid);
     }
-    plan.out_fd = log_fd;
-    pid_t pid = 0;
-    try {
-        pid = fork_exec(plan);
-    } catch (...) {
-        ::close(log_fd);
-        throw;
-    }
+    ChildSetup setup;
+    setup.user = user;
+    setup.cwd = cwd;
+    setup.new_session = true;
+    setup.close_other_fds = true;
+    setup.stdout_fd = log_fd;
+    setup.stderr_fd = log_fd;
+    const StartedChild child = start_child(argv, setup);
     ::close(log_fd);
-    return pid;
+    if (child.failure) {
+        throw_start_failure(*child.failure, argv, setup);
+    }
+    return child.pid;
 }
 
 std::optional<unsigned long long> process_start_time(pid_t pid) {
@@ -404,7 +466,18 @@ bool stop_process(pid_t pid, int first_signal, milliseconds grace) {
 }
 
 std::optional<std::filesystem::path> find_in_path(const std::string& name) {
-    const char* path = std::getenv("PATH");
+    const auto runnable = [](const std::filesystem::path& candidate) {
+        std::error_code ec;
+        return std::filesystem::is_regular_file(candidate, ec) &&
+               ::access(candidate.c_str(), X_OK) == 0;
+    };
+    if (name.empty()) {
+        return std::nullopt;
+    }
+    if (name.find('/') != std::string::npos) {
+        return runnable(name) ? std::optional<std::filesystem::path>(name) : std::nullopt;
+    }
+    const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): read only
     if (path == nullptr) {
         return std::nullopt;
     }
@@ -415,8 +488,7 @@ std::optional<std::filesystem::path> find_in_path(const std::string& name) {
             continue;  // "" means the working directory: never run a binary from there
         }
         const std::filesystem::path candidate = std::filesystem::path(dir) / name;
-        std::error_code ec;
-        if (std::filesystem::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) {
+        if (runnable(candidate)) {
             return candidate;
         }
     }

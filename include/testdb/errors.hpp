@@ -6,9 +6,13 @@
 /// testdb::Error to catch everything testdb throws.
 #pragma once
 
+#include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace testdb {
 
@@ -25,6 +29,25 @@ inline std::string with_class_prefix(std::string_view class_name, const std::str
     }
     return prefix + message;
 }
+
+/// The facts an exception carries beside its message (a setting, holders,
+/// a SQLSTATE), held by a shared pointer so that copying the exception, as
+/// `throw` and `catch` by value do, cannot throw. Empty facts read as `T{}`.
+template <typename T>
+class SharedFacts {
+public:
+    SharedFacts() = default;
+    /// Holds `facts`.
+    explicit SharedFacts(T facts) : facts_(std::make_shared<const T>(std::move(facts))) {}
+    /// The facts, or an empty `T` when there are none.
+    const T& get() const noexcept {
+        static const T kNone{};
+        return facts_ ? *facts_ : kNone;
+    }
+
+private:
+    std::shared_ptr<const T> facts_;
+};
 }  // namespace detail
 
 /// Root of every exception testdb throws. Every message starts with the
@@ -47,6 +70,35 @@ public:
     /// @param message what happened, the input and the fix (prefixed with
     /// the class name unless it starts with it).
     explicit ConfigError(const std::string& message) : Error("ConfigError", message) {}
+
+    /// @param message as above.
+    /// @param setting the setting that is invalid, e.g. "connection_limit".
+    /// @param value its value as given, password already masked.
+    ConfigError(const std::string& message, std::string setting, std::string value)
+        : Error("ConfigError", message), facts_(Facts{std::move(setting), std::move(value)}) {}
+
+    /// The setting that is invalid ("connection_limit", "TESTDB_MAX_PROCESSES"),
+    /// or "" when the error is about no single setting (a malformed URL, a
+    /// .env.test line).
+    const std::string& setting() const noexcept { return facts_.get().setting; }
+    /// The value of setting() as given (any password masked), "" when unknown.
+    const std::string& value() const noexcept { return facts_.get().value; }
+
+private:
+    struct Facts {
+        std::string setting;
+        std::string value;
+    };
+    detail::SharedFacts<Facts> facts_;
+};
+
+/// One lease a pool had lent out when it gave up: PoolTimeout::holders().
+struct LeaseHolder {
+    std::string label;                      ///< the holder's label, else its test's name
+    std::string file;                       ///< source file that acquired the lease
+    int line = 0;                           ///< source line that acquired the lease
+    std::chrono::nanoseconds held_for{0};   ///< how long it had held it by then
+    bool in_transaction = false;            ///< inside withTransaction()
 };
 
 /// No connection became free within pool_timeout.
@@ -55,6 +107,30 @@ public:
     /// @param message what happened, the input and the fix (prefixed with
     /// the class name unless it starts with it).
     explicit PoolTimeout(const std::string& message) : Error("PoolTimeout", message) {}
+
+    /// @param message as above.
+    /// @param holders the leases lent out when the wait ended.
+    /// @param limit the pool's connection_limit.
+    /// @param timeout the pool's pool_timeout (how long the caller waited).
+    PoolTimeout(const std::string& message, std::vector<LeaseHolder> holders, int limit,
+                std::chrono::milliseconds timeout)
+        : Error("PoolTimeout", message), facts_(Facts{std::move(holders), limit, timeout}) {}
+
+    /// Who held the connections when the wait ended, one entry per lease
+    /// (empty when unknown).
+    const std::vector<LeaseHolder>& holders() const noexcept { return facts_.get().holders; }
+    /// The pool's connection_limit (0 when unknown).
+    int limit() const noexcept { return facts_.get().limit; }
+    /// The pool's pool_timeout: how long the caller waited (0 when unknown).
+    std::chrono::milliseconds timeout() const noexcept { return facts_.get().timeout; }
+
+private:
+    struct Facts {
+        std::vector<LeaseHolder> holders;
+        int limit = 0;
+        std::chrono::milliseconds timeout{0};
+    };
+    detail::SharedFacts<Facts> facts_;
 };
 
 /// The calling thread already holds every connection and asked for another:
@@ -64,6 +140,25 @@ public:
     /// @param message what happened, the input and the fix (prefixed with
     /// the class name unless it starts with it).
     explicit PoolDeadlock(const std::string& message) : Error("PoolDeadlock", message) {}
+
+    /// @param message as above.
+    /// @param holders the leases the calling thread holds (all of them).
+    /// @param limit the pool's connection_limit.
+    PoolDeadlock(const std::string& message, std::vector<LeaseHolder> holders, int limit)
+        : Error("PoolDeadlock", message), facts_(Facts{std::move(holders), limit}) {}
+
+    /// The leases the calling thread already held, one entry per lease
+    /// (empty when unknown).
+    const std::vector<LeaseHolder>& holders() const noexcept { return facts_.get().holders; }
+    /// The pool's connection_limit (0 when unknown).
+    int limit() const noexcept { return facts_.get().limit; }
+
+private:
+    struct Facts {
+        std::vector<LeaseHolder> holders;
+        int limit = 0;
+    };
+    detail::SharedFacts<Facts> facts_;
 };
 
 /// The pool was shut down; no further connections are handed out.
@@ -96,6 +191,28 @@ public:
     /// the class name unless it starts with it).
     explicit ServerRefused(const std::string& message)
         : ServerUnavailable("ServerRefused", message) {}
+
+    /// @param message as above.
+    /// @param sqlstate the SQLSTATE of the refusal (refusalSqlstate()).
+    /// @param server the server that refused, "host:port" (never a password).
+    ServerRefused(const std::string& message, std::string sqlstate, std::string server)
+        : ServerUnavailable("ServerRefused", message),
+          facts_(Facts{std::move(sqlstate), std::move(server)}) {}
+
+    /// The SQLSTATE the refusal stands for: "53300" (PostgreSQL's
+    /// too_many_connections) or "08P01" (PgBouncer's max_client_conn); ""
+    /// when unknown.
+    const std::string& sqlstate() const noexcept { return facts_.get().sqlstate; }
+    /// The server that refused: "host:port" or "socket-directory:port", as
+    /// Config::endpoint() names it; "" when unknown.
+    const std::string& server() const noexcept { return facts_.get().server; }
+
+private:
+    struct Facts {
+        std::string sqlstate;
+        std::string server;
+    };
+    detail::SharedFacts<Facts> facts_;
 };
 
 /// Every slot of the cross-process budget (TESTDB_MAX_PROCESSES) stayed
@@ -115,6 +232,18 @@ public:
     /// the class name unless it starts with it).
     explicit EmbeddedServerError(const std::string& message)
         : Error("EmbeddedServerError", message) {}
+
+    /// @param message as above.
+    /// @param program the program that could not be started, as given.
+    EmbeddedServerError(const std::string& message, std::string program)
+        : Error("EmbeddedServerError", message), program_(std::move(program)) {}
+
+    /// The program (initdb, postgres, pg_ctl, cp: its path) that could not be
+    /// started, or "" when the error is about something else.
+    const std::string& program() const noexcept { return program_.get(); }
+
+private:
+    detail::SharedFacts<std::string> program_;
 };
 
 /// Refused to delete anything in a database that does not look like a test
@@ -151,5 +280,11 @@ public:
 /// (max_client_conn)". Every caller that opens connections classifies with
 /// it: a refusal is ServerRefused, any other failure ServerUnavailable.
 bool isConnectionRefusal(std::string_view message);
+
+/// The SQLSTATE of the refusal libpq's connection error `message` reports:
+/// the one written in it when libpq was verbose, else "53300" for
+/// PostgreSQL's texts and "08P01" for PgBouncer's max_client_conn; "" when
+/// `message` is no refusal (isConnectionRefusal() is false).
+std::string refusalSqlstate(std::string_view message);
 
 }  // namespace testdb

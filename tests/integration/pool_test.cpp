@@ -3,6 +3,7 @@
 // own testdb::Pool from a copy of getTestDb().config(): a Config is a value.
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -101,6 +102,45 @@ TEST_CASE("PoolTimeout names the limit and each holder's label and file:line", "
     CHECK(pool.stats().timeouts == 1);
 }
 
+TEST_CASE("PoolTimeout carries its holders, limit and timeout as data", "[pool][timeout][errors]") {
+    testdb::Pool pool(config_with(300ms, 2), "timeout-facts");
+    testdb::Lease first = pool.acquire("first holder");
+    const int first_line = __LINE__ - 1;
+    testdb::Lease second = pool.acquire("second holder");
+    second.set_in_transaction(true);
+    std::optional<testdb::PoolTimeout> timeout;
+    std::thread other([&] {
+        try {
+            pool.acquire("waits in vain");
+        } catch (const testdb::PoolTimeout& e) {
+            timeout = e;
+        }
+    });
+    other.join();
+    REQUIRE(timeout);
+    CHECK(timeout->limit() == 2);
+    CHECK(timeout->timeout() == 300ms);
+    const std::vector<testdb::LeaseHolder>& holders = timeout->holders();
+    REQUIRE(holders.size() == 2);
+    const auto by_label = [&](const std::string& label) {
+        for (const testdb::LeaseHolder& h : holders) {
+            if (h.label == label) return h;
+        }
+        FAIL("no holder " << label);
+        return testdb::LeaseHolder{};
+    };
+    const testdb::LeaseHolder a = by_label("first holder");
+    CHECK_THAT(a.file, Contains("pool_test.cpp"));
+    CHECK(a.line == first_line);
+    CHECK_FALSE(a.in_transaction);
+    // Held at least as long as the caller waited for it.
+    CHECK(a.held_for >= timeout->timeout());
+    CHECK(by_label("second holder").in_transaction);
+    // The same facts as the message gives.
+    CHECK_THAT(timeout->what(), Contains("\"first holder\" at " + a.file + ":" +
+                                         std::to_string(a.line)));
+}
+
 TEST_CASE("a wait that ended in PoolTimeout is counted as a wait, with its duration",
           "[pool][timeout]") {
     testdb::Pool pool(config_with(200ms, 1), "timeout-wait");
@@ -130,6 +170,17 @@ TEST_CASE("a thread holding every connection gets PoolDeadlock at once, not a wa
                                       m.find("\"a\"") != std::string::npos;
                            }));
     CHECK(pool.stats().deadlocks == 1);
+    try {
+        pool.acquire("fifth");
+        FAIL("no PoolDeadlock");
+    } catch (const testdb::PoolDeadlock& e) {
+        CHECK(e.limit() == 3);
+        REQUIRE(e.holders().size() == 3);
+        for (const testdb::LeaseHolder& h : e.holders()) {
+            CHECK((h.label == "a" || h.label == "b" || h.label == "c"));
+            CHECK_THAT(h.file, Contains("pool_test.cpp"));
+        }
+    }
     c.release();
     CHECK_NOTHROW(pool.acquire("after release"));
 }
