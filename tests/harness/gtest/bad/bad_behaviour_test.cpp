@@ -1,0 +1,114 @@
+// The GoogleTest bad suite: each test misbehaves on purpose in one way
+// testdb must catch, and must FAIL in GoogleTest's own output and exit
+// code. tests/integration/harness_selftest_gtest_test.cpp runs it one
+// --gtest_filter at a time and checks the exit code and the message.
+//
+// It has a main() of its own (as a user's suite may): a listener that holds
+// the run after a test ended while a thread started by that test works, so
+// the late work happens at a known moment. GoogleTest tells listeners that a
+// test ended in reverse order, so this one, appended BEFORE testdb's, hears
+// it after testdb's end-of-test checks ran.
+#include <functional>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "../support.hpp"
+
+namespace {
+
+std::promise<void> g_test_ended;
+std::promise<std::string> g_late_result;
+std::string g_late_test;  // the test whose end releases the thread
+
+// Starts a thread that waits until the running test has ended, then runs
+// `work` and reports what it threw.
+void run_after_this_test(std::function<void()> work) {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    g_late_test = std::string(test->test_suite_name()) + "." + test->name();
+    std::thread([work = std::move(work)] {
+        g_test_ended.get_future().wait();
+        try {
+            work();
+            g_late_result.set_value("no error");
+        } catch (const std::exception& e) {
+            g_late_result.set_value(e.what());
+        }
+    }).detach();
+}
+
+class LateWorkListener : public ::testing::EmptyTestEventListener {
+    void OnTestEnd(const ::testing::TestInfo& test) override {
+        if (!g_late_test.empty() && std::string(test.test_suite_name()) + "." + test.name() == g_late_test) {
+            g_test_ended.set_value();
+            std::cerr << "late work: " << g_late_result.get_future().get() << std::endl;
+        }
+    }
+};
+
+}  // namespace
+
+TEST(BadBehaviour, KeepsALeasePastItsEnd) {
+    static testdb::Lease kept;
+    kept = testdb::getTestDb().acquire("kept on purpose");
+}
+
+TEST(BadBehaviour, GivesAConnectionBackInsideAnOpenTransaction) {
+    testdb::Lease lease = testdb::getTestDb().acquire("leaves BEGIN open");
+    pqxx::nontransaction(lease.connection()).exec("BEGIN");
+}
+
+TEST(BadBehaviour, LeavesRowsWithCleanupDisabled) {
+    auto& ctx = testdb::context();
+    ctx.skipCleanup();
+    selftest::items.createMany(ctx.tenants.tenantA, 3);
+}
+
+TEST(BadBehaviour, HoldsThreeLeasesAndAsksForAFourth) {
+    auto& db = testdb::getTestDb();
+    testdb::Lease a = db.acquire("first");
+    testdb::Lease b = db.acquire("second");
+    testdb::Lease c = db.acquire("third");
+    testdb::Lease d = db.acquire("fourth");  // throws PoolDeadlock at once
+}
+
+TEST(BadBehaviour, FailsWithRowsOfItsTenants) {
+    selftest::items.createMany(testdb::context().tenants.tenantA, 2);
+    ADD_FAILURE() << "failing on purpose";
+}
+
+TEST(BadBehaviourAfter, PassesAfterTheMisbehavingOnes) { selftest::expect_starts_clean(); }
+
+TEST(BadBehaviour, StartsAThreadThatMakesATenantAfterTheTestEnded) {
+    const testdb::Tenant& tenant = testdb::context().tenants.tenantA;
+    run_after_this_test([&tenant] { tenant.id(testdb::SourceLocation{"late_tenant.cpp", 11}); });
+}
+
+TEST(BadBehaviour, StartsAThreadThatLeasesAfterTheTestEnded) {
+    run_after_this_test([] {
+        testdb::Lease late =
+            testdb::getTestDb().acquire("late lease", testdb::SourceLocation{"late_lease.cpp", 22});
+    });
+}
+
+TEST(BadBehaviour, InsertsATenantOfItsOwnAndLeavesIt) {
+    testdb::withTransaction([](testdb::Transaction& tx) {
+        const auto id = testdb::queryValue<std::string>(
+            tx, "INSERT INTO tenants (slug) VALUES ($1) RETURNING id",
+            "bad-behaviour-x-" + testdb::runToken());
+        tx.exec("INSERT INTO items (tenant_id, slug) VALUES (" + id + ", 'stray-1'), (" + id +
+                ", 'stray-2')");
+    });
+}
+
+TEST(BadBehaviour, ShutsThePoolDown) {
+    testdb::context().tenants.tenantA.create();
+    testdb::getTestDb().shutdown();
+}
+
+int main(int argc, char* argv[]) {
+    ::testing::InitGoogleTest(&argc, argv);
+    ::testing::UnitTest::GetInstance()->listeners().Append(new LateWorkListener);
+    testdb::gtest::install();
+    return testdb::gtest::exitCode(RUN_ALL_TESTS());
+}
