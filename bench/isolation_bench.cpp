@@ -16,6 +16,7 @@
 #include <pqxx/pqxx>
 
 #include "bench_common.hpp"
+#include "testdb/lifecycle.hpp"
 #include "testdb/query.hpp"
 
 namespace {
@@ -158,9 +159,10 @@ void clone_case(const std::string& template_name, const std::string& strategy) {
     });
 }
 
-// The database tier in a process of its own (it must be chosen before the
-// pool opens a connection): useClonedDatabase(), N tenant-tier cases in the
-// clone, shutdown() (which drops the clone).
+// The database tier in a process of its own (it is chosen before
+// getTestDb() builds the pool): the first getTestDb() builds the template
+// if needed and clones it, N tenant-tier cases in the clone, shutdown()
+// (which drops the clone).
 int database_tier_child(int cases, const std::string& outfile) {
     const std::string tpl = "testdb_tpl_" + testdb::schemaHash(bench::read_text(TESTDB_BENCH_SCHEMA));
     bool template_existed = false;
@@ -170,9 +172,9 @@ int database_tier_child(int cases, const std::string& outfile) {
                                           "SELECT 1 FROM pg_database WHERE datname = $1", tpl)
                                 .empty();
     }
-    testdb::TestDb& db = testdb::getTestDb();
+    testdb::registerSuite({"isolation_bench", TESTDB_BENCH_SCHEMA, "database"});
     auto start = bench::Clock::now();
-    db.useClonedDatabase(TESTDB_BENCH_SCHEMA);
+    testdb::TestDb& db = testdb::getTestDb();
     const double clone_ms = bench::us_since(start) / 1000.0;
     bench::use_bench_schema();
     TestContext& ctx = testdb::contexts::forFile(__FILE__);
@@ -365,10 +367,10 @@ int main(int argc, char** argv) {
         }
         rows.push_back(bench::row("database tier (testdb), in clone + clone/104", db_tier / 1000.0, "ms",
                                   bench::fmt("in clone %.3f ms", tier["per_test_us"]["median"].get<double>() / 1000.0)));
-        rows.push_back(bench::row("  useClonedDatabase(), first process (builds template)",
+        rows.push_back(bench::row("  database tier start, first process (builds template)",
                                   tier_first["clone_ms"].get<double>(), "ms",
                                   tier_first["template_existed"].get<bool>() ? "template existed" : ""));
-        rows.push_back(bench::row("  useClonedDatabase(), later process (clone only)",
+        rows.push_back(bench::row("  database tier start, later process (clone only)",
                                   tier["clone_ms"].get<double>(), "ms"));
         rows.push_back(bench::row("  shutdown() incl. DROP DATABASE of the clone",
                                   tier["shutdown_ms"].get<double>(), "ms"));

@@ -2,7 +2,10 @@
 // testdb_add_integration_suite() generates, read when the run starts.
 #include <mutex>
 
+#include "harness/lifecycle/tier_choice.hpp"
 #include "testdb/config.hpp"
+#include "testdb/errors.hpp"
+#include "testdb/test_db.hpp"
 #include "testdb/lifecycle.hpp"
 
 namespace testdb {
@@ -13,6 +16,7 @@ namespace {
 struct SuiteRegistry {
     std::mutex mutex;
     SuiteSettings settings;
+    bool tier_claimed = false;
 };
 SuiteRegistry& suiteRegistry() {
     static SuiteRegistry registry;
@@ -25,6 +29,7 @@ bool registerSuite(SuiteSettings settings) {
     SuiteRegistry& registry = suiteRegistry();
     std::lock_guard<std::mutex> lock(registry.mutex);
     registry.settings = std::move(settings);
+    registry.tier_claimed = true;
     return true;
 }
 
@@ -51,4 +56,29 @@ Isolation suiteIsolation() {
                : parseIsolation(settings.isolation, "TESTDB_ISOLATION (or the suite's ISOLATION)");
 }
 
+namespace detail {
+
+void claimRunTier() {
+    SuiteRegistry& registry = suiteRegistry();
+    std::lock_guard<std::mutex> lock(registry.mutex);
+    registry.tier_claimed = true;
+}
+
+bool runTierClaimed() {
+    SuiteRegistry& registry = suiteRegistry();
+    std::lock_guard<std::mutex> lock(registry.mutex);
+    return registry.tier_claimed;
+}
+
+void requireTierOf(const TestDb& db, Isolation isolation) {
+    if (isolation == Isolation::Database && db.clonedDatabase().empty()) {
+        throw IsolationError(
+            "IsolationError: the database tier was chosen after getTestDb() had built its pool "
+            "against " + db.config().dbname + " (getTestDb() ran before the run started, for "
+            "example from a static initialiser).\nFix: do not call getTestDb() during static "
+            "initialisation, or register the suite first (testdb_add_integration_suite does).");
+    }
+}
+
+}  // namespace detail
 }  // namespace testdb

@@ -1,7 +1,9 @@
 #include "testdb/test_db.hpp"
 
 #include "harness/common/log.hpp"
+#include "harness/lifecycle/tier_choice.hpp"
 #include "testdb/errors.hpp"
+#include "testdb/lifecycle.hpp"
 #include "testdb/run_token.hpp"
 
 namespace testdb {
@@ -39,6 +41,16 @@ TestDb::TestDb() : config_(load_config()), run_token_(runToken()) {
         // A server of its own needs no budget; a shared one does, and the
         // slot comes before any pooled connection, so waiting costs nothing.
         slot_ = ProcessSlot::claim(config_, run_token_);
+    }
+    if (detail::runTierClaimed() && suiteIsolation() == Isolation::Database) {
+        const SuiteSettings suite = suiteSettings();
+        if (suite.schema_file.empty()) {
+            throw ConfigError("ConfigError: the database isolation tier clones a template built "
+                              "from the suite's schema, but suite " + suite.name + " has none.\n"
+                              "Fix: give testdb_add_integration_suite a SCHEMA file (or set "
+                              "TESTDB_SCHEMA).");
+        }
+        cloneDatabase(suite.schema_file);  // before the pool: it is built against the clone
     }
     pool_ = std::make_unique<Pool>(config_, run_token_);
     detail::log().info("run {}: {}", run_token_, config_.to_string());

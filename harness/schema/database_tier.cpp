@@ -100,12 +100,14 @@ void TestDb::useClonedDatabase(const std::filesystem::path& schema_file) {
     if (!cloned_database_.empty()) {
         return;
     }
-    if (pool_->stats().opened > 0) {
-        throw IsolationError(
-            "IsolationError: the database tier was chosen after the pool had opened "
-            "connections to " + config_.dbname + ".\nFix: choose it before the run starts "
-            "(TESTDB_ISOLATION=database or ISOLATION database on the suite).");
-    }
+    throw IsolationError(
+        "IsolationError: useClonedDatabase(" + schema_file.string() + ") came after getTestDb() "
+        "had built its pool against " + config_.dbname + "; the pool is never replaced.\n"
+        "Fix: choose the database tier before the run starts (TESTDB_ISOLATION=database, "
+        "ISOLATION database on the suite, or registerSuite() before the first getTestDb()).");
+}
+
+void TestDb::cloneDatabase(const std::filesystem::path& schema_file) {
     require_safe_to_delete(config_, "create and drop per-run databases");
     const std::string sql = detail::read_schema(schema_file);
     const std::string template_name = "testdb_tpl_" + schemaHash(sql);
@@ -129,7 +131,6 @@ void TestDb::useClonedDatabase(const std::filesystem::path& schema_file) {
     admin_config_ = config_;
     cloned_database_ = clone;
     config_ = with_database(config_, clone);
-    pool_ = std::make_unique<Pool>(config_, run_token_);
     detail::log().info("run {} works in database {} (cloned from {})", run_token_, clone, template_name);
 }
 

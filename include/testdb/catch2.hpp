@@ -29,11 +29,12 @@ inline SuiteSettings suiteSettings() { return testdb::suiteSettings(); }
 /// Same as testdb::suiteIsolation().
 inline Isolation suiteIsolation() { return testdb::suiteIsolation(); }
 
-/// True once the listener's testRunStarting ran: a self-test can prove the
-/// listener is linked and firing.
-bool listenerActive();
+/// True once the run started (Catch2 ran testRunStarting): a self-test can
+/// prove the adapter is linked and firing. Same as lifecycle().active().
+inline bool listenerActive() { return lifecycle().active(); }
 
-/// The report of the run so far (complete after the run ends).
-const RunReport& runReport();
+/// The report of the run so far (complete after the run ends). Same as
+/// lifecycle().report().
+inline const RunReport& runReport() { return lifecycle().report(); }
 
 }  // namespace testdb::catch2

@@ -107,6 +107,11 @@ public:
 
     /// True between runStarting() and runEnded().
     bool active() const;
+    /// True when the run has failures no test case carries (see
+    /// RunOutcome): the adapter's main() exits non-zero for them. Framework
+    /// runners compute their exit code from test results alone, after the
+    /// last event, so only main() can add these.
+    bool runFailed() const;
     /// The run's report (complete after runEnded()).
     const RunReport& report() const;
 };

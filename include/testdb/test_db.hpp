@@ -50,14 +50,18 @@ public:
         return pool_->acquire(std::move(label), where);
     }
 
-    /// Database tier: moves this process into its own database,
+    /// Database tier: the process works in its own database,
     /// `testdb_run_<run token>`, cloned (STRATEGY FILE_COPY) from a template
     /// built once per schema hash (`testdb_tpl_<hash>`, serialised by an
     /// advisory lock so concurrent processes never race), and drops it at
-    /// shutdown(). Databases of crashed runs are dropped first. Call before
-    /// the pool opens any connection; throws IsolationError otherwise.
+    /// shutdown(). The tier is chosen before getTestDb() builds the pool
+    /// (registerSuite() with isolation "database", or TESTDB_ISOLATION), so
+    /// the pool is built against the clone and never replaced. Kept for
+    /// existing code: returns when the clone is in use, and throws
+    /// IsolationError otherwise.
+    [[deprecated("choose the database tier with registerSuite() or TESTDB_ISOLATION")]]
     void useClonedDatabase(const std::filesystem::path& schema_file);
-    /// The cloned database's name; empty unless useClonedDatabase() ran.
+    /// The cloned database's name; empty outside the database tier.
     const std::string& clonedDatabase() const { return cloned_database_; }
 
     /// Leaves the embedded server running (and its files in place) at
@@ -72,6 +76,7 @@ public:
 private:
     friend TestDb& getTestDb();
     TestDb();
+    void cloneDatabase(const std::filesystem::path& schema_file);
     void dropClonedDatabase() noexcept;
 
     Config config_;

@@ -15,11 +15,11 @@
 #include <catch2/catch_reporter_tap.hpp>
 #include <catch2/catch_reporter_teamcity.hpp>
 
-#include "harness/lifecycle/test_phase.hpp"
+#include "testdb/lifecycle.hpp"
 
 int main(int argc, char* argv[]) {
     const int result = Catch::Session().run(argc, argv);
-    if (result == 0 && !testdb::detail::runFailures().empty()) {
+    if (result == 0 && testdb::lifecycle().runFailed()) {
         return 1;
     }
     return result;

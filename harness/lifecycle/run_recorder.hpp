@@ -1,4 +1,4 @@
-// Private to testdb::catch2: collects per-test and per-file figures during a
+// Private to the lifecycle: collects per-test and per-file figures during a
 // run and turns them into the RunReport at the end. Knows nothing of Catch2.
 #pragma once
 
@@ -8,7 +8,7 @@
 
 #include "testdb/report.hpp"
 
-namespace testdb::catch2::detail {
+namespace testdb::detail {
 
 class RunRecorder {
 public:
@@ -31,4 +31,4 @@ private:
 
 RunRecorder& recorder();
 
-}  // namespace testdb::catch2::detail
+}  // namespace testdb::detail

@@ -1,12 +1,10 @@
-#include "harness/adapters/catch2/run_recorder.hpp"
+#include "harness/lifecycle/run_recorder.hpp"
 
 #include <algorithm>
 
-#include "testdb/catch2.hpp"
 #include "testdb/run_token.hpp"
 
-namespace testdb::catch2 {
-namespace detail {
+namespace testdb::detail {
 
 void RunRecorder::start() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -65,8 +63,4 @@ RunRecorder& recorder() {
     return instance;
 }
 
-}  // namespace detail
-
-const RunReport& runReport() { return detail::recorder().report(); }
-
-}  // namespace testdb::catch2
+}  // namespace testdb::detail
