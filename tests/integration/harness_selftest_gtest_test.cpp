@@ -47,7 +47,16 @@ child::Result run_gtest_bad(const std::string& filter, const std::string& token,
     return child::run(TESTDB_GTEST_BAD_SUITE, "--gtest_filter='" + filter + "'", env);
 }
 
-std::string failed(const std::string& test) { return "[  FAILED  ] BadBehaviour." + test + " ("; }
+// Runs BadBehaviour.<test> alone, which must fail as a GoogleTest test
+// (listed FAILED, exit code 1); returns what the run printed.
+std::string failed_gtest_bad(const std::string& test, const std::string& token,
+                             std::map<std::string, std::string> extra = {}) {
+    const child::Result run = run_gtest_bad("BadBehaviour." + test, token, std::move(extra));
+    UNSCOPED_INFO(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.output, Contains("[  FAILED  ] BadBehaviour." + test + " ("));
+    return run.output;
+}
 
 }  // namespace
 
@@ -78,47 +87,35 @@ TEST_CASE("gtest bad suite: a kept lease fails that test, not the next one", "[s
                                     "while still holding a lease:") &&
                                Contains("held by \"kept on purpose\" at ") &&
                                Contains("bad_behaviour_test.cpp:"));
-    CHECK_THAT(run.output, Contains(failed("KeepsALeasePastItsEnd")) &&
+    CHECK_THAT(run.output, Contains("[  FAILED  ] BadBehaviour.KeepsALeasePastItsEnd (") &&
                                Contains("[       OK ] BadBehaviourAfter.PassesAfterTheMisbehavingOnes") &&
                                Contains("1 FAILED TEST"));
 }
 
 TEST_CASE("gtest bad suite: a connection given back inside a transaction fails its test",
           "[selftest][gtest]") {
-    const child::Result run = run_gtest_bad("BadBehaviour.GivesAConnectionBackInsideAnOpenTransaction", "gttx");
-    INFO(run.output);
-    CHECK(run.exit_code == 1);
-    CHECK_THAT(run.output, Contains("test \"BadBehaviour.GivesAConnectionBackInsideAnOpenTransaction\" "
-                                    "gave back 1 connection(s) inside an open transaction") &&
-                               Contains(failed("GivesAConnectionBackInsideAnOpenTransaction")));
+    CHECK_THAT(failed_gtest_bad("GivesAConnectionBackInsideAnOpenTransaction", "gttx"),
+               Contains("test \"BadBehaviour.GivesAConnectionBackInsideAnOpenTransaction\" "
+                        "gave back 1 connection(s) inside an open transaction"));
 }
 
 TEST_CASE("gtest bad suite: rows left with cleanup disabled fail the test and are removed",
           "[selftest][gtest]") {
-    const child::Result run = run_gtest_bad("BadBehaviour.LeavesRowsWithCleanupDisabled", "gtrows");
-    INFO(run.output);
-    CHECK(run.exit_code == 1);
-    CHECK_THAT(run.output, Contains("LeakError: test \"BadBehaviour.LeavesRowsWithCleanupDisabled\" "
-                                    "left rows of tenants bad-behaviour-a-gtrows") &&
-                               Contains("items 3") && Contains(failed("LeavesRowsWithCleanupDisabled")));
+    CHECK_THAT(failed_gtest_bad("LeavesRowsWithCleanupDisabled", "gtrows"),
+               Contains("LeakError: test \"BadBehaviour.LeavesRowsWithCleanupDisabled\" "
+                        "left rows of tenants bad-behaviour-a-gtrows") && Contains("items 3"));
     CHECK(gtest_tenants_of_run("gtrows") == 0);
 }
 
 TEST_CASE("gtest bad suite: a 4th lease while holding 3 is a PoolDeadlock", "[selftest][gtest]") {
-    const child::Result run = run_gtest_bad("BadBehaviour.HoldsThreeLeasesAndAsksForAFourth", "gtdead");
-    INFO(run.output);
-    CHECK(run.exit_code == 1);
-    CHECK_THAT(run.output, Contains("PoolDeadlock") && Contains("\"fourth\"") &&
-                               Contains(failed("HoldsThreeLeasesAndAsksForAFourth")));
+    CHECK_THAT(failed_gtest_bad("HoldsThreeLeasesAndAsksForAFourth", "gtdead"),
+               Contains("PoolDeadlock") && Contains("\"fourth\""));
 }
 
 TEST_CASE("gtest: TESTDB_KEEP_FAILED keeps a failed test's rows", "[selftest][gtest]") {
-    const child::Result run = run_gtest_bad("BadBehaviour.FailsWithRowsOfItsTenants", "gtkeep",
-                                            {{"TESTDB_KEEP_FAILED", "1"}});
-    INFO(run.output);
-    CHECK(run.exit_code == 1);
-    CHECK_THAT(run.output, Contains("kept the rows of \"BadBehaviour.FailsWithRowsOfItsTenants\"") &&
-                               Contains("psql '"));
+    CHECK_THAT(failed_gtest_bad("FailsWithRowsOfItsTenants", "gtkeep", {{"TESTDB_KEEP_FAILED", "1"}}),
+               Contains("kept the rows of \"BadBehaviour.FailsWithRowsOfItsTenants\"") &&
+                   Contains("psql '"));
     CHECK(gtest_tenants_of_run("gtkeep") == 1);
     remove_rows_of_run("gtkeep");
 }
@@ -153,12 +150,9 @@ TEST_CASE("gtest bad suite: rows left at run end fail the run though every test 
 
 TEST_CASE("gtest bad suite: a test that shuts the pool down is flagged at its call",
           "[selftest][gtest]") {
-    const child::Result run = run_gtest_bad("BadBehaviour.ShutsThePoolDown", "gtshut");
-    INFO(run.output);
-    CHECK(run.exit_code == 1);
-    CHECK_THAT(run.output, Contains("Error: test \"BadBehaviour.ShutsThePoolDown\" shut testdb's "
-                                    "pool down (shutdown() at ") &&
-                               Contains(failed("ShutsThePoolDown")));
+    CHECK_THAT(failed_gtest_bad("ShutsThePoolDown", "gtshut"),
+               Contains("Error: test \"BadBehaviour.ShutsThePoolDown\" shut testdb's pool down "
+                        "(shutdown() at "));
     remove_rows_of_run("gtshut");  // the pool was down: nothing could clean up
 }
 

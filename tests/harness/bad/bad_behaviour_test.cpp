@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "../late_work.hpp"
 #include "../support.hpp"
 
 namespace {
@@ -21,34 +22,11 @@ constexpr const char* kLongPath =
 
 testdb::SourceLocation long_path(int line) { return testdb::SourceLocation{kLongPath, line}; }
 
-// What the late thread saw, and when it is done.
-std::promise<void> g_test_ended;
-std::promise<std::string> g_late_result;
-std::string g_late_test;  // the test case whose end releases the thread
-
-// Starts a thread that waits until the running test case has ended (and
-// testdb's end-of-test checks ran), then runs `work` and reports what it threw.
-void run_after_this_test(const std::string& test_name, std::function<void()> work) {
-    g_late_test = test_name;
-    std::thread([work = std::move(work)] {
-        g_test_ended.get_future().wait();
-        try {
-            work();
-            g_late_result.set_value("no error");
-        } catch (const std::exception& e) {
-            g_late_result.set_value(e.what());
-        }
-    }).detach();
-}
-
 class LateWorkListener : public Catch::TestEventListenerBase {
 public:
     using TestEventListenerBase::TestEventListenerBase;
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
-        if (!g_late_test.empty() && stats.testInfo.name == g_late_test) {
-            g_test_ended.set_value();
-            std::cerr << "late work: " << g_late_result.get_future().get() << std::endl;
-        }
+        selftest::late_work::testEnded(stats.testInfo.name);
         TestEventListenerBase::testCaseEnded(stats);
     }
 };
@@ -93,12 +71,12 @@ TEST_CASE("passes after the misbehaving ones", "[keeps-lease][open-transaction][
 
 TEST_CASE("starts a thread that makes a tenant after the test ended", "[late-tenant]") {
     const testdb::Tenant& tenant = testdb::context().tenants.tenantA;
-    run_after_this_test("starts a thread that makes a tenant after the test ended",
+    selftest::late_work::start("starts a thread that makes a tenant after the test ended",
                         [&tenant] { tenant.id(testdb::SourceLocation{"late_tenant.cpp", 11}); });
 }
 
 TEST_CASE("starts a thread that leases after the test ended", "[late-lease]") {
-    run_after_this_test("starts a thread that leases after the test ended", [] {
+    selftest::late_work::start("starts a thread that leases after the test ended", [] {
         testdb::Lease late = testdb::getTestDb().acquire("late lease",
                                                          testdb::SourceLocation{"late_lease.cpp", 22});
     });

@@ -9,40 +9,21 @@
 // test ended in reverse order, so this one, appended BEFORE testdb's, hears
 // it after testdb's end-of-test checks ran.
 #include <functional>
-#include <future>
-#include <iostream>
-#include <thread>
 
+#include "../../late_work.hpp"
 #include "../support.hpp"
 
 namespace {
 
-std::promise<void> g_test_ended;
-std::promise<std::string> g_late_result;
-std::string g_late_test;  // the test whose end releases the thread
-
-// Starts a thread that waits until the running test has ended, then runs
-// `work` and reports what it threw.
+// Starts a thread that works after the running test has ended.
 void run_after_this_test(std::function<void()> work) {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    g_late_test = std::string(test->test_suite_name()) + "." + test->name();
-    std::thread([work = std::move(work)] {
-        g_test_ended.get_future().wait();
-        try {
-            work();
-            g_late_result.set_value("no error");
-        } catch (const std::exception& e) {
-            g_late_result.set_value(e.what());
-        }
-    }).detach();
+    selftest::late_work::start(std::string(test->test_suite_name()) + "." + test->name(), std::move(work));
 }
 
 class LateWorkListener : public ::testing::EmptyTestEventListener {
     void OnTestEnd(const ::testing::TestInfo& test) override {
-        if (!g_late_test.empty() && std::string(test.test_suite_name()) + "." + test.name() == g_late_test) {
-            g_test_ended.set_value();
-            std::cerr << "late work: " << g_late_result.get_future().get() << std::endl;
-        }
+        selftest::late_work::testEnded(std::string(test.test_suite_name()) + "." + test.name());
     }
 };
 
