@@ -8,6 +8,7 @@
 
 #include "testdb/context.hpp"
 #include "testdb/factory.hpp"
+#include "testdb/run_token.hpp"
 #include "testdb/testdb.hpp"
 
 namespace selftest {
@@ -30,6 +31,19 @@ inline long long count_rows(const std::string& table, const std::string& where =
 /// Items visible to one tenant.
 inline long long items_of(const testdb::Tenant& tenant) {
     return count_rows("items", "tenant_id = " + tenant.id());
+}
+
+/// The bad suites' stray rows: a tenant of this run (slug
+/// "bad-behaviour-x-<run>") and 2 items, made outside testdb's tenants, so
+/// only the run-end leftover check finds them.
+inline void insert_stray_rows() {
+    testdb::withTransaction([](testdb::Transaction& tx) {
+        const auto id = testdb::queryValue<std::string>(
+            tx, "INSERT INTO tenants (slug) VALUES ($1) RETURNING id",
+            "bad-behaviour-x-" + testdb::runToken());
+        tx.exec("INSERT INTO items (tenant_id, slug) VALUES (" + id + ", 'stray-1'), (" + id +
+                ", 'stray-2')");
+    });
 }
 
 }  // namespace selftest

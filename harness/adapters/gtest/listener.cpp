@@ -23,6 +23,7 @@ namespace {
 
 std::atomic<bool> g_active{false};
 std::string g_start_error;  // why runStarting() refused the run; "" when it did not
+bool g_start_reported = false;  // the gate failed GoogleTest's global set-up with it
 RunOutcome g_outcome;
 
 bool endsWith(const std::string& text, std::string_view suffix) {
@@ -42,6 +43,7 @@ class StartGate : public ::testing::Environment {
 public:
     void SetUp() override {
         if (!g_start_error.empty()) {
+            g_start_reported = true;
             GTEST_FAIL() << g_start_error;
         }
     }
@@ -98,10 +100,12 @@ public:
         if (g_active.exchange(false)) {
             g_outcome = lifecycle().runEnded(std::cerr);
         } else if (!g_start_error.empty()) {
-            // Also when no test matched the filter (GoogleTest then sets no
-            // environment up, so the gate never printed it).
+            // Printed in full by the gate, unless no test matched the filter
+            // (GoogleTest then sets no environment up).
             g_outcome.failures.push_back(g_start_error);
-            std::cerr << "testdb: the run fails: " << g_start_error << std::endl;
+            std::cerr << "testdb: the run fails: "
+                      << (g_start_reported ? "it could not start (the failure above)" : g_start_error)
+                      << std::endl;
         }
     }
 };

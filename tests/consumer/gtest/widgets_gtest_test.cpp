@@ -3,6 +3,7 @@
 // GoogleTest as find_package(testdb) found it.
 #include <gtest/gtest.h>
 
+#include "testdb/context.hpp"
 #include "testdb/factory.hpp"
 #include "testdb/gtest.hpp"
 #include "testdb/testdb.hpp"

@@ -83,13 +83,7 @@ TEST_CASE("starts a thread that leases after the test ended", "[late-lease]") {
 }
 
 TEST_CASE("inserts a tenant of its own and leaves it", "[stray-rows]") {
-    testdb::withTransaction([](testdb::Transaction& tx) {
-        const auto id = testdb::queryValue<std::string>(
-            tx, "INSERT INTO tenants (slug) VALUES ($1) RETURNING id",
-            "bad-behaviour-x-" + testdb::runToken());
-        tx.exec("INSERT INTO items (tenant_id, slug) VALUES (" + id + ", 'stray-1'), (" + id +
-                ", 'stray-2')");
-    });
+    selftest::insert_stray_rows();
     SUCCEED("the rows stay");
 }
 

@@ -73,13 +73,7 @@ TEST(BadBehaviour, StartsAThreadThatLeasesAfterTheTestEnded) {
 }
 
 TEST(BadBehaviour, InsertsATenantOfItsOwnAndLeavesIt) {
-    testdb::withTransaction([](testdb::Transaction& tx) {
-        const auto id = testdb::queryValue<std::string>(
-            tx, "INSERT INTO tenants (slug) VALUES ($1) RETURNING id",
-            "bad-behaviour-x-" + testdb::runToken());
-        tx.exec("INSERT INTO items (tenant_id, slug) VALUES (" + id + ", 'stray-1'), (" + id +
-                ", 'stray-2')");
-    });
+    selftest::insert_stray_rows();
 }
 
 TEST(BadBehaviour, ShutsThePoolDown) {
