@@ -77,3 +77,30 @@ if(TESTDB_USES_LIBCXX)
   # targets itself.
   list(APPEND CMAKE_MODULE_PATH "${Catch2_DIR}")
 endif()
+
+# GoogleTest (testdb::gtest): optional for the build, which skips the adapter
+# without it; the installed package needs it when the adapter was installed
+# (testdbConfig.cmake sets TESTDB_GTEST_REQUIRED). With libc++, GoogleTest is
+# compiled here from Debian's sources (/usr/src/googletest; libgtest.a is
+# libstdc++ code), and GTest's own package is not loaded.
+if(TESTDB_USES_LIBCXX AND NOT TARGET GTest::gtest)
+  find_path(TESTDB_GTEST_SOURCE_DIR src/gtest-all.cc
+            PATHS /usr/src/googletest/googletest NO_DEFAULT_PATH)
+  if(TESTDB_GTEST_SOURCE_DIR)
+    add_library(testdb_gtest_libcxx STATIC EXCLUDE_FROM_ALL "${TESTDB_GTEST_SOURCE_DIR}/src/gtest-all.cc")
+    target_include_directories(testdb_gtest_libcxx SYSTEM PUBLIC "${TESTDB_GTEST_SOURCE_DIR}/include"
+                               PRIVATE "${TESTDB_GTEST_SOURCE_DIR}")
+    target_link_libraries(testdb_gtest_libcxx PUBLIC Threads::Threads)
+    add_library(GTest::gtest INTERFACE IMPORTED)
+    set_property(TARGET GTest::gtest PROPERTY INTERFACE_LINK_LIBRARIES testdb_gtest_libcxx)
+  elseif(TESTDB_GTEST_REQUIRED)
+    message(FATAL_ERROR "testdb: testdb::gtest with libc++ needs GoogleTest's sources in "
+                        "/usr/src/googletest (Debian: apt-get install libgtest-dev).")
+  endif()
+elseif(NOT TARGET GTest::gtest)
+  if(TESTDB_GTEST_REQUIRED)
+    find_dependency(GTest)
+  else()
+    find_package(GTest QUIET)
+  endif()
+endif()

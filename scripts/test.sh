@@ -72,6 +72,7 @@ stage "AddressSanitizer + UndefinedBehaviorSanitizer: unit, integration, example
 ASAN_DIR="$TESTDB_ROOT/build-asan"
 sanitized_build "$ASAN_DIR" address,undefined testdb_unit_tests testdb_integration_tests booking_it harness_good_suite harness_static_holders_suite \
   readme_example readme_schema_rules readme_custom_tenants \
+  booking_gtest_it harness_gtest_good_suite readme_example_gtest \
   config_parse_fuzzer_replay dotenv_fuzzer_replay mask_password_fuzzer_replay report_json_fuzzer_replay
 # Leak checks stay on; libpq's and OpenSSL's one-time allocations are not ours.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
@@ -86,10 +87,13 @@ unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 stage "ThreadSanitizer: pool and race tests"
 TSAN_DIR="$TESTDB_ROOT/build-tsan"
-sanitized_build "$TSAN_DIR" thread testdb_integration_tests booking_it
+sanitized_build "$TSAN_DIR" thread testdb_integration_tests booking_it booking_gtest_it
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$TESTDB_ROOT/.ci/tsan.supp"
 "$TSAN_DIR/tests/testdb_integration_tests" "[pool]"
 "$TSAN_DIR/examples/booking/tests/booking_it" "[race]"
+# GoogleTest (testdb::gtest): its self-tests and the port's race tests.
+"$TSAN_DIR/tests/testdb_integration_tests" "[gtest]"
+"$TSAN_DIR/examples/booking/tests/booking_gtest_it" --gtest_filter='*Race*'
 unset TSAN_OPTIONS
 
 if [ -x "$TESTDB_ROOT/scripts/fuzz.sh" ]; then

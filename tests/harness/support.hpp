@@ -11,29 +11,7 @@
 #include "testdb/catch.hpp"  // Catch2 v2 or v3, whichever adapter the suite links
 #include "testdb/lifecycle.hpp"
 
-namespace selftest {
-
-inline const testdb::Factory items = testdb::Factory("items", "item").slugColumn("slug").column(
-    "label", [](const testdb::RowSeed& seed) -> std::optional<std::string> {
-        return "Item " + std::to_string(seed.n);
-    });
-
-inline const testdb::Factory notes =
-    testdb::Factory("item_notes", "note").tenantColumn("").column("body", "a note");
-
-/// Rows of `table` (whole table, every tenant): proves what cleanup removed.
-inline long long count_rows(const std::string& table, const std::string& where = "true") {
-    return testdb::withTransaction([&](testdb::Transaction& tx) {
-        return testdb::queryRow(tx, "SELECT count(*) FROM " + table + " WHERE " + where)[0].as<long long>();
-    });
-}
-
-/// Items visible to one tenant.
-inline long long items_of(const testdb::Tenant& tenant) {
-    return count_rows("items", "tenant_id = " + tenant.id());
-}
-
-}  // namespace selftest
+#include "factories.hpp"
 
 namespace selftest {
 

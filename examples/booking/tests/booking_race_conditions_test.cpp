@@ -9,32 +9,6 @@
 using namespace booking_test;
 using booking::BookingStatus;
 
-namespace {
-
-// Books once and records the result: success, DateUnavailable, or other.
-void tryBook(booking::BookingService& service, const booking::TenantRef& ref,
-             const booking::BookingRequest& req, Tally& tally, std::vector<long long>* ids = nullptr,
-             std::mutex* ids_mutex = nullptr) {
-    try {
-        const auto made = service.book(ref, req);
-        ++tally.succeeded;
-        if (ids != nullptr) {
-            std::lock_guard<std::mutex> lock(*ids_mutex);
-            ids->push_back(made.id);
-        }
-    } catch (const booking::DateUnavailable&) {
-        ++tally.refused;
-    } catch (const std::exception& e) {
-        tally.other(e.what());
-    }
-}
-
-long long confirmedOn(const testdb::Tenant& tenant, const std::string& date) {
-    return rowsOf("bookings", tenant, "status = 'confirmed' AND booking_date = '" + date + "'");
-}
-
-}  // namespace
-
 TEST_CASE_METHOD(TenantWithPackage, "10 threads book one date: exactly one wins, 9 get DateUnavailable", "[race][commits][bookings]") {
     booking::BookingService service;
     Tally tally;

@@ -9,17 +9,6 @@ using namespace booking_test;
 using booking::BookingRepository;
 using booking::BookingStatus;
 
-namespace {
-
-const BookingRepository repo;
-
-booking::Booking bookFor(const testdb::Tenant& tenant, const booking::BookingRequest& req) {
-    const auto id = idOf(tenant);
-    return inTx([&](testdb::Transaction& tx) { return repo.create(tx, id, req); });
-}
-
-}  // namespace
-
 TEST_CASE("booking a free date confirms it at the package's price", "[bookings]") {
     const auto& a = testdb::context().tenants.tenantA.create();
     const auto pkg = packages.create(a, {{"price_cents", std::string("25000")}});

@@ -8,49 +8,6 @@ using booking::PaymentEvent;
 using booking::PaymentOutcome;
 using booking::WebhookResult;
 
-namespace {
-
-// What the racing deliveries got back.
-struct Results {
-    std::mutex mutex;
-    std::vector<WebhookResult> results;
-    Tally tally;  // succeeded / refused (InvalidInput) / unexpected
-
-    void deliver(booking::BookingService& service, const booking::TenantRef& ref, const PaymentEvent& e) {
-        try {
-            auto r = service.handlePaymentWebhook(ref, e);
-            ++tally.succeeded;
-            std::lock_guard<std::mutex> lock(mutex);
-            results.push_back(r);
-        } catch (const booking::InvalidInput&) {
-            ++tally.refused;
-        } catch (const std::exception& ex) {
-            tally.other(ex.what());
-        }
-    }
-    int count(bool replayed) const {
-        int n = 0;
-        for (const auto& r : results) n += r.replayed == replayed ? 1 : 0;
-        return n;
-    }
-    int count(PaymentOutcome outcome) const {
-        int n = 0;
-        for (const auto& r : results) n += r.outcome == outcome ? 1 : 0;
-        return n;
-    }
-};
-
-// The start of most races here: tenant A, one unpaid booking of it, the
-// service, and a collector for what the deliveries get back.
-struct UnpaidBookingRace {
-    const testdb::Tenant& a = testdb::context().tenants.tenantA.create();
-    const testdb::Row bk = unpaidBooking(a);
-    booking::BookingService service;
-    Results r;
-};
-
-}  // namespace
-
 TEST_CASE_METHOD(UnpaidBookingRace, "10 concurrent deliveries of one event: processed once, paid once", "[race][commits][webhooks]") {
     const auto escaped = runConcurrently(10, [&](int) {
         r.deliver(service, byId(a), PaymentEvent{"stripe", "evt_r1", num(bk, "id"), 10000});

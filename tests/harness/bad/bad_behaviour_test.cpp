@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "../late_work.hpp"
 #include "../support.hpp"
 
 namespace {
@@ -21,26 +22,6 @@ constexpr const char* kLongPath =
     "name/booking_repository_holder_test.cpp";
 
 testdb::SourceLocation long_path(int line) { return testdb::SourceLocation{kLongPath, line}; }
-
-// What the late thread saw, and when it is done.
-std::promise<void> g_test_ended;
-std::promise<std::string> g_late_result;
-std::string g_late_test;  // the test case whose end releases the thread
-
-// Starts a thread that waits until the running test case has ended (and
-// testdb's end-of-test checks ran), then runs `work` and reports what it threw.
-void run_after_this_test(const std::string& test_name, std::function<void()> work) {
-    g_late_test = test_name;
-    std::thread([work = std::move(work)] {
-        g_test_ended.get_future().wait();
-        try {
-            work();
-            g_late_result.set_value("no error");
-        } catch (const std::exception& e) {
-            g_late_result.set_value(e.what());
-        }
-    }).detach();
-}
 
 // Written against testdb/catch.hpp's listener base, so it builds under
 // Catch2 v2 and v3 (whose TestCaseStats differ: the name is taken at start).
@@ -54,10 +35,7 @@ public:
         Base::testCaseStarting(info);
     }
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
-        if (!g_late_test.empty() && running_ == g_late_test) {
-            g_test_ended.set_value();
-            std::cerr << "late work: " << g_late_result.get_future().get() << std::endl;
-        }
+        selftest::late_work::testEnded(running_);
         Base::testCaseEnded(stats);
     }
 
@@ -105,25 +83,19 @@ TEST_CASE("passes after the misbehaving ones", "[keeps-lease][open-transaction][
 
 TEST_CASE("starts a thread that makes a tenant after the test ended", "[late-tenant]") {
     const testdb::Tenant& tenant = testdb::context().tenants.tenantA;
-    run_after_this_test("starts a thread that makes a tenant after the test ended",
+    selftest::late_work::start("starts a thread that makes a tenant after the test ended",
                         [&tenant] { tenant.id(testdb::SourceLocation{"late_tenant.cpp", 11}); });
 }
 
 TEST_CASE("starts a thread that leases after the test ended", "[late-lease]") {
-    run_after_this_test("starts a thread that leases after the test ended", [] {
+    selftest::late_work::start("starts a thread that leases after the test ended", [] {
         testdb::Lease late = testdb::getTestDb().acquire("late lease",
                                                          testdb::SourceLocation{"late_lease.cpp", 22});
     });
 }
 
 TEST_CASE("inserts a tenant of its own and leaves it", "[stray-rows]") {
-    testdb::withTransaction([](testdb::Transaction& tx) {
-        const auto id = testdb::queryValue<std::string>(
-            tx, "INSERT INTO tenants (slug) VALUES ($1) RETURNING id",
-            "bad-behaviour-x-" + testdb::runToken());
-        tx.exec("INSERT INTO items (tenant_id, slug) VALUES (" + id + ", 'stray-1'), (" + id +
-                ", 'stray-2')");
-    });
+    selftest::insert_stray_rows();
     SUCCEED("the rows stay");
 }
 

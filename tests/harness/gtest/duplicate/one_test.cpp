@@ -1,0 +1,6 @@
+// Two files claiming one slug: the run must refuse to start, naming both.
+#include "../support.hpp"
+
+static auto& ctx = testdb::setupCompleteIntegrationTest("same-slug");  // testdb-lint: allow generic-slug
+
+TEST(DuplicateOne, NeverRuns) { EXPECT_EQ(ctx.fileSlug(), "same-slug"); }
