@@ -209,7 +209,7 @@ inline void use_bench_schema() {
 
 /// Bench code may open its own connections (baselines); tests never do.
 inline std::string conninfo(const std::string& label) {
-    return testdb::getTestDb().config().connection_string(label);
+    return testdb::getTestDb().config().connectionString(label);
 }
 
 }  // namespace bench

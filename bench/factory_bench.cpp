@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
             std::ofstream(args.rest[1]) << measure(args.quick, "fsync on", sizes).dump();
             return 0;
         }
-        const bool embedded = testdb::load_config().source == testdb::ConfigSource::Embedded;
+        const bool embedded = testdb::loadConfig().source == testdb::ConfigSource::Embedded;
         json doc = measure(args.quick, embedded ? "fsync off" : "configured", {50, 1000});
         doc["bench"] = "factory";
         doc["title"] = "factory_bench: rows for one tenant";

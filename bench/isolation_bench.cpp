@@ -92,7 +92,7 @@ void rollback_case(TestContext& ctx) {
     pqxx::nontransaction(pinned.connection(), "begin test").exec("BEGIN");
     testdb_body(ctx);
     pool.unpin();
-    if (pinned.server_in_transaction()) {
+    if (pinned.serverInTransaction()) {
         pqxx::nontransaction(pinned.connection(), "end test").exec("ROLLBACK");
     }
     pinned.release();
@@ -169,7 +169,7 @@ int database_tier_child(int cases, const std::string& outfile) {
     {
         // The configured database (the parent's server), read before the
         // first getTestDb(), which builds the pool in the clone.
-        pqxx::connection probe(testdb::load_config().connection_string("bench-probe"));
+        pqxx::connection probe(testdb::loadConfig().connectionString("bench-probe"));
         template_existed = !testdb::query(pqxx::nontransaction(probe),
                                           "SELECT 1 FROM pg_database WHERE datname = $1", tpl)
                                 .empty();
@@ -200,7 +200,7 @@ int database_tier_child(int cases, const std::string& outfile) {
 
 json run_database_tier(const std::string& self, int cases) {
     std::vector<std::string> env;
-    if (const testdb::EmbeddedServer* server = testdb::getTestDb().embedded_server()) {
+    if (const testdb::EmbeddedServer* server = testdb::getTestDb().embeddedServer()) {
         env.push_back("DATABASE_URL_TEST=" + server->url());  // share the parent's server
     }
     const std::string out = "/tmp/testdb-bench-dbtier-" + testdb::runToken() + ".json";
@@ -322,7 +322,7 @@ int main(int argc, char** argv) {
             pqxx::nontransaction tx(own);
             doc["server"] = {{"version", tx.exec("SHOW server_version")[0][0].c_str()},
                              {"fsync", tx.exec("SHOW fsync")[0][0].c_str()},
-                             {"embedded", db.embedded_server() != nullptr}};
+                             {"embedded", db.embeddedServer() != nullptr}};
         }
         const auto med = [&](const std::string& m) { return bench::median(samples[m]); };
         for (const auto& [name, values] : samples) {

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     const std::string log = temp_path("suite.log");
     try {
         const int reps = args.quick ? 1 : 5;
-        const bool embedded = testdb::load_config().source == testdb::ConfigSource::Embedded;
+        const bool embedded = testdb::loadConfig().source == testdb::ConfigSource::Embedded;
         // A server for the "already running" variant: the configured one, or
         // an embedded one started here (so its start is not in the figure).
         std::optional<testdb::EmbeddedServer> server;

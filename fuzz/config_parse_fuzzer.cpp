@@ -11,7 +11,7 @@
 namespace {
 
 // Everything parse() lets a user see for `input`: the one-line description
-// (which holds masked_url()), or the ConfigError's message.
+// (which holds maskedUrl()), or the ConfigError's message.
 std::string printed(const std::string& input) {
     std::string out;
     fuzz::expect_only_testdb_errors(
@@ -21,11 +21,11 @@ std::string printed(const std::string& input) {
             // What parse() accepted is a usable, bounded configuration.
             if (config.connection_limit < 1 || config.connection_limit > 1000 ||
                 config.pool_timeout.count() < 1 || config.connect_timeout < 1) {
-                fuzz::finding("parse() accepted out-of-range settings: " + config.to_string(),
+                fuzz::finding("parse() accepted out-of-range settings: " + config.toString(),
                               input);
             }
-            (void)config.connection_string("fuzz01");
-            out = config.to_string();  // the masked URL and every setting
+            (void)config.connectionString("fuzz01");
+            out = config.toString();  // the masked URL and every setting
         },
         [&](const std::string& message) { out = message; });
     return out;

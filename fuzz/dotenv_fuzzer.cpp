@@ -1,4 +1,4 @@
-// Fuzzes testdb::parse_dotenv (.env.test files): it may only throw
+// Fuzzes testdb::parseDotenv (.env.test files): it may only throw
 // testdb::Error (ConfigError naming the file and line), never crash, and its
 // messages never quote a password from the file.
 #include <cstddef>
@@ -16,7 +16,7 @@ std::string printed(const std::string& input) {
     fuzz::expect_only_testdb_errors(
         input,
         [&] {
-            for (const auto& [key, value] : testdb::parse_dotenv(input, ".env.test")) {
+            for (const auto& [key, value] : testdb::parseDotenv(input, ".env.test")) {
                 if (key.empty()) fuzz::finding("an empty key was accepted", input);
                 (void)value;
             }
@@ -33,7 +33,7 @@ std::string printed(const std::string& input) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    // Every kind of message parse_dotenv() has, for its fixed wording.
+    // Every kind of message parseDotenv() has, for its fixed wording.
     static const std::string wording =
         fuzz::wording_of(printed, {"x", "1A=b", "A='x", "A='x' y", "A=\"x"});
     return fuzz::check_printed(data, size, printed, "parse_dotenv's ConfigError", wording);

@@ -1,4 +1,4 @@
-// Fuzzes testdb::mask_password: documented never to throw, and its output
+// Fuzzes testdb::maskPassword: documented never to throw, and its output
 // never contains a password the input carried (URI user info, password=,
 // sslpassword=) longer than 3 characters.
 #include <cstddef>
@@ -12,7 +12,7 @@ namespace {
 
 std::string masked(const std::string& input) {
     try {
-        return testdb::mask_password(input);
+        return testdb::maskPassword(input);
     } catch (const std::exception& e) {
         fuzz::finding(std::string("mask_password threw: ") + e.what(), input);
     } catch (...) {
@@ -24,6 +24,6 @@ std::string masked(const std::string& input) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string input(reinterpret_cast<const char*>(data), size);
-    fuzz::expect_no_password(input, masked, "mask_password()");
+    fuzz::expect_no_password(input, masked, "maskPassword()");
     return 0;
 }

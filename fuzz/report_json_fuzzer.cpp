@@ -1,6 +1,6 @@
-// Fuzzes testdb::RunReport::from_json (the TESTDB_REPORT file `testdb run`
+// Fuzzes testdb::RunReport::fromJson (the TESTDB_REPORT file `testdb run`
 // reads back): it may only throw testdb::Error, never crash or hit undefined
-// behaviour, and what it accepts must survive to_json() and back unchanged.
+// behaviour, and what it accepts must survive toJson() and back unchanged.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -14,9 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::expect_only_testdb_errors(
         input,
         [&] {
-            const testdb::RunReport report = testdb::RunReport::from_json(input, "fuzz-input");
-            (void)report.summary_line();
-            written = report.to_json();
+            const testdb::RunReport report = testdb::RunReport::fromJson(input, "fuzz-input");
+            (void)report.summaryLine();
+            written = report.toJson();
         },
         [&](const std::string& message) {
             if (message.find("fuzz-input") == std::string::npos) {
@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // What testdb wrote itself must read back, and read back the same.
     try {
-        const std::string again = testdb::RunReport::from_json(written, "round trip").to_json();
+        const std::string again = testdb::RunReport::fromJson(written, "round trip").toJson();
         if (again != written) {
             fuzz::finding("to_json -> from_json -> to_json changed the report", input,
                           written + "\n--- became:\n" + again);

@@ -144,7 +144,7 @@ int check_embedded(const Config& config, const DoctorOptions& options) {
     std::cout << "  pool:           " << pool_line(config) << "\n";
     bool ok = true;
     try {
-        const fs::path bin = EmbeddedServer::find_bin_dir();
+        const fs::path bin = EmbeddedServer::findBinDir();
         std::cout << "  binaries:       " << bin.string() << "\n";
         for (const char* tool : {"initdb", "pg_ctl", "postgres"}) {
             if (::access((bin / tool).c_str(), X_OK) != 0) {
@@ -220,15 +220,15 @@ void print_budget(const Config& config, int budget, const std::optional<BouncerF
 
 int doctor(const DoctorOptions& options) {
     const Config config =
-        options.url.empty() ? load_config() : Config::parse(options.url, ConfigSource::Explicit);
+        options.url.empty() ? loadConfig() : Config::parse(options.url, ConfigSource::Explicit);
     std::cout << "testdb doctor\n  configuration:  " << describe_source(config) << "\n";
     if (config.source == ConfigSource::Embedded) {
         return check_embedded(config, options);
     }
-    std::cout << "  url:            " << config.masked_url() << "\n";
+    std::cout << "  url:            " << config.maskedUrl() << "\n";
     std::cout << "  pool:           " << pool_line(config) << "\n";
     try {
-        require_safe_to_delete(config, "clean up test data");
+        requireSafeToDelete(config, "clean up test data");
         std::cout << "  safety guard:   cleanup allowed in database '" << config.dbname << "'\n";
     } catch (const SafetyGuardError& e) {
         std::cout << "  safety guard:   WARNING: " << redact(first_line(e.what()), config) << "\n";

@@ -46,7 +46,7 @@ int as_int(const std::string& text) {
 std::optional<BouncerFacts> read_bouncer(const Config& config) {
     Config admin = config;
     admin.libpq_url = with_query_param(config.libpq_url, "dbname", "pgbouncer");
-    const Connection conn(PQconnectdb(admin.connection_string("doctor").c_str()), &PQfinish);
+    const Connection conn(PQconnectdb(admin.connectionString("doctor").c_str()), &PQfinish);
     if (PQstatus(conn.get()) != CONNECTION_OK) {
         return std::nullopt;  // not PgBouncer, or not an admin/stats user
     }

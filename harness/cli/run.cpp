@@ -254,7 +254,7 @@ int run(const RunOptions& options) {
     if (plan) {
         command.insert(command.end(), plan->suite_args.begin(), plan->suite_args.end());
     }
-    const Config loaded = load_config();
+    const Config loaded = loadConfig();
     const std::string& token = runToken();
     SignalForwarding forwarding;
 
@@ -280,7 +280,7 @@ int run(const RunOptions& options) {
     outcome.run_token = token;
     outcome.application_name = effective.application_name + "-" + token;
     outcome.connection_limit = effective.connection_limit;
-    outcome.server = effective.masked_url();
+    outcome.server = effective.maskedUrl();
     outcome.embedded = server.has_value();
 
     TempDir temp;

@@ -216,7 +216,7 @@ void write_combined_report(const std::filesystem::path& path, const RunOutcome& 
         j["suite_tests"] = o.shard->total_tests();
     }
     if (o.report) {
-        j["report"] = json::parse(o.report->to_json());
+        j["report"] = json::parse(o.report->toJson());
     } else {
         j["report"] = nullptr;
         j["report_error"] = o.report_error;

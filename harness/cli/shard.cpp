@@ -132,7 +132,7 @@ void read_balance_report(const std::string& path, std::map<std::string, Timing>&
     }
     RunReport report;
     try {
-        report = RunReport::from_json(suite.dump(), path);
+        report = RunReport::fromJson(suite.dump(), path);
     } catch (const Error& e) {
         throw ConfigError(std::string(e.what()) + "\n(read as --balance-from)");
     }

@@ -66,14 +66,14 @@ std::string describe_source(const Config& config) {
 
 std::unique_ptr<pqxx::connection> open_connection(const Config& config, std::string_view tag) {
     try {
-        return std::make_unique<pqxx::connection>(config.connection_string(tag));
+        return std::make_unique<pqxx::connection>(config.connectionString(tag));
     } catch (const std::exception& e) {
         std::string reason = redact(e.what(), config);
         while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
             reason.pop_back();
         }
         // "host:port (url" in both messages: never the password.
-        const std::string server = config.endpoint() + " (" + config.masked_url();
+        const std::string server = config.endpoint() + " (" + config.maskedUrl();
         if (isConnectionRefusal(reason)) {
             throw ServerRefused("ServerRefused: " + server + ") refused a new connection: " +
                                     reason + "\nFix: wait for its other clients to end, lower "

@@ -177,7 +177,7 @@ int up(const UpOptions& options) {
         }
         std::cerr << "testdb up: the server recorded in " << file.string() << " (pid " << state->pid
                   << ") is gone; starting a new one" << std::endl;
-        EmbeddedServer::stop_detached(state->directory);
+        EmbeddedServer::stopDetached(state->directory);
         fs::remove(file, ec);
     }
 
@@ -209,7 +209,7 @@ int up(const UpOptions& options) {
     state.tcp_port = options.port;
     // With --port, the URL over TCP, carrying the password the server
     // requires there: the one place it is printed.
-    state.url = options.port != 0 ? server->tcp_url() : server->url();
+    state.url = options.port != 0 ? server->tcpUrl() : server->url();
     try {
         write_state(file, state);
     } catch (...) {
@@ -232,7 +232,7 @@ int up(const UpOptions& options) {
 int down(const UpOptions& options) {
     std::error_code ec;
     if (!options.server.empty()) {
-        if (EmbeddedServer::stop_detached(options.server)) {
+        if (EmbeddedServer::stopDetached(options.server)) {
             std::cout << "testdb down: stopped the server in " << options.server.string()
                       << " and removed it" << std::endl;
         } else {
@@ -252,7 +252,7 @@ int down(const UpOptions& options) {
         return kExitOk;
     }
     const bool was_alive = alive(*state);
-    const bool stopped = EmbeddedServer::stop_detached(state->directory);
+    const bool stopped = EmbeddedServer::stopDetached(state->directory);
     fs::remove(file, ec);
     if (stopped && was_alive) {
         std::cout << "testdb down: stopped PostgreSQL (pid " << state->pid << ") and removed "

@@ -32,10 +32,10 @@ std::string origin_label(ConfigSource source, const std::filesystem::path& file)
 [[noreturn]] void bad_value(const std::string& where, std::string_view name,
                             std::string_view value, std::string_view rule) {
     std::ostringstream msg;
-    msg << where << ": " << name << "=" << mask_password(value) << " is not valid: " << rule
+    msg << where << ": " << name << "=" << maskPassword(value) << " is not valid: " << rule
         << ". Fix " << name << " (see " << envExamplePath()
         << " for every setting and its default).";
-    throw ConfigError(msg.str(), std::string(name), mask_password(value));
+    throw ConfigError(msg.str(), std::string(name), maskPassword(value));
 }
 
 // A whole number in [low, high], or a ConfigError naming the setting.
@@ -172,7 +172,7 @@ void read_libpq_fields(Config& config, const std::string& where, std::string_vie
         std::string cause = error != nullptr ? error : "out of memory";
         PQfreemem(error);
         while (!cause.empty() && cause.back() == '\n') cause.pop_back();
-        throw ConfigError(where + ": malformed URL " + mask_password(original) + ": " +
+        throw ConfigError(where + ": malformed URL " + maskPassword(original) + ": " +
                           detail::redact(cause, detail::password_candidates(original)) +
                           ". Expected postgresql://user@host:port/dbname?param=value.");
     }
@@ -184,7 +184,7 @@ void read_libpq_fields(Config& config, const std::string& where, std::string_vie
         if (key == "port" && o->val != nullptr &&
             std::string_view(o->val).find_first_not_of("0123456789,") != std::string_view::npos) {
             PQconninfoFree(options);
-            throw ConfigError(where + ": the port in " + mask_password(original) +
+            throw ConfigError(where + ": the port in " + maskPassword(original) +
                               " is not a number. If the password contains '/', '?', '@' or '#', "
                               "percent-encode them (%2F, %3F, %40, %23).");
         }
@@ -203,7 +203,7 @@ ParsedUrl parse_url_unredacted(std::string_view url, ConfigSource source,
     config.source = source;
     const std::string_view trimmed = url.substr(0, url.find_last_not_of(" \t\r\n") + 1);
     if (trimmed.rfind("postgresql://", 0) != 0 && trimmed.rfind("postgres://", 0) != 0) {
-        throw ConfigError(where + ": '" + mask_password(trimmed) +
+        throw ConfigError(where + ": '" + maskPassword(trimmed) +
                           "' is not a PostgreSQL URL. Expected "
                           "postgresql://user@host:port/dbname?param=value (a password goes after the user, user:PASSWORD@) "
                           "(unset it to use testdb's embedded server).");
@@ -321,18 +321,18 @@ Config Config::parse(std::string_view url, ConfigSource source) {
     return parse_url(url, source, origin_label(source, {})).config;
 }
 
-std::string Config::masked_url() const { return mask_password(libpq_url); }
+std::string Config::maskedUrl() const { return maskPassword(libpq_url); }
 
 std::string Config::endpoint() const {
     const std::string where = host.empty() ? std::string("/var/run/postgresql") : host;
     return where + ":" + (port.empty() ? std::string("5432") : port);
 }
 
-std::string Config::to_string() const {
+std::string Config::toString() const {
     static constexpr const char* kSources[] = {"environment", ".env.test", "embedded",
                                                "explicit"};
     std::ostringstream out;
-    out << masked_url() << " (connection_limit=" << connection_limit
+    out << maskedUrl() << " (connection_limit=" << connection_limit
         << " pool_timeout=" << pool_timeout.count() << "ms connect_timeout=" << connect_timeout
         << "s application_name=" << application_name
         << " source=" << kSources[static_cast<int>(source)];
@@ -346,14 +346,14 @@ std::string Config::to_string() const {
     return out.str();
 }
 
-std::string Config::connection_string(std::string_view run_token) const {
+std::string Config::connectionString(std::string_view run_token) const {
     const char separator = libpq_url.find('?') == std::string::npos ? '?' : '&';
     return libpq_url + separator + "connect_timeout=" + std::to_string(connect_timeout) +
            "&application_name=" +
            detail::percent_encode(application_name + "-" + std::string(run_token));
 }
 
-Config load_config() {
+Config loadConfig() {
     // A CI secret that did not arrive leaves the variable set but empty:
     // running on the embedded server then would pass against a database
     // nobody meant, so only an unset variable asks for the embedded server.

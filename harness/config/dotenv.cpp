@@ -33,7 +33,7 @@ bool valid_key(std::string_view key) {
 [[noreturn]] void bad_line(std::string_view origin, size_t line_no, std::string_view line,
                            std::string_view cause) {
     std::ostringstream msg;
-    msg << origin << ":" << line_no << ": " << cause << " in `" << mask_password(line)
+    msg << origin << ":" << line_no << ": " << cause << " in `" << maskPassword(line)
         << "`. Write one setting per line as KEY=value (quotes optional, # starts a "
            "comment); see "
         << envExamplePath() << ".";
@@ -107,7 +107,7 @@ std::map<std::string, std::string> read_dotenv(const std::filesystem::path& path
     }
     std::ostringstream text;
     text << in.rdbuf();
-    cache.values = parse_dotenv(text.str(), path.string());
+    cache.values = parseDotenv(text.str(), path.string());
     cache.path = path;
     cache.mtime = mtime;
     return cache.values;
@@ -115,7 +115,7 @@ std::map<std::string, std::string> read_dotenv(const std::filesystem::path& path
 
 }  // namespace
 
-std::map<std::string, std::string> parse_dotenv(std::string_view text, std::string_view origin) {
+std::map<std::string, std::string> parseDotenv(std::string_view text, std::string_view origin) {
     std::map<std::string, std::string> values;
     size_t line_no = 0;
     size_t pos = 0;
@@ -135,7 +135,7 @@ std::map<std::string, std::string> parse_dotenv(std::string_view text, std::stri
         const std::string_view key = trim(body.substr(0, eq));
         if (!valid_key(key)) {
             // The "name" may be a whole URL that lacks its key: mask it too.
-            bad_line(origin, line_no, line, "invalid name '" + mask_password(key) + "'");
+            bad_line(origin, line_no, line, "invalid name '" + maskPassword(key) + "'");
         }
         values[std::string(key)] = parse_value(body.substr(eq + 1), origin, line_no, line);
         if (end == text.size()) break;
@@ -143,7 +143,7 @@ std::map<std::string, std::string> parse_dotenv(std::string_view text, std::stri
     return values;
 }
 
-std::optional<std::filesystem::path> find_dotenv_file(const std::filesystem::path& start) {
+std::optional<std::filesystem::path> findDotenvFile(const std::filesystem::path& start) {
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::absolute(start, ec);
     if (ec) return std::nullopt;
@@ -169,7 +169,7 @@ nearest_dotenv() {
     std::error_code ec;
     const auto cwd = std::filesystem::current_path(ec);
     if (ec) return std::nullopt;
-    const auto file = find_dotenv_file(cwd);
+    const auto file = findDotenvFile(cwd);
     if (!file) return std::nullopt;
     return std::make_pair(*file, read_dotenv(*file));
 }

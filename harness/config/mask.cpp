@@ -201,12 +201,12 @@ std::string redact(std::string_view text, std::vector<std::string> secrets) {
             out.replace(pos, secret.size(), kMask);
         }
     }
-    return mask_password(out);
+    return maskPassword(out);
 }
 
 }  // namespace detail
 
-std::string mask_password(std::string_view url_or_conninfo) {
+std::string maskPassword(std::string_view url_or_conninfo) {
     const std::string_view text = url_or_conninfo;
     // Every reading that finds a secret in the original text adds its span:
     // each URI's user info (a message may quote several URIs) and each

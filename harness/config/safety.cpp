@@ -51,7 +51,7 @@ std::string effective_database(const Config& config) {
 
 }  // namespace
 
-void require_safe_to_delete(std::string_view database_name, std::string_view action) {
+void requireSafeToDelete(std::string_view database_name, std::string_view action) {
     if (overridden()) return;
     require_not_production(action);
     if (lower(database_name).find("test") == std::string::npos) {
@@ -63,10 +63,10 @@ void require_safe_to_delete(std::string_view database_name, std::string_view act
     }
 }
 
-void require_safe_to_delete(const Config& config, std::string_view action) {
+void requireSafeToDelete(const Config& config, std::string_view action) {
     const std::string database = effective_database(config);
-    require_safe_to_delete(database.empty() ? std::string("(libpq default)") : database,
-                           std::string(action) + " at " + config.endpoint());
+    requireSafeToDelete(database.empty() ? std::string("(libpq default)") : database,
+                        std::string(action) + " at " + config.endpoint());
 }
 
 }  // namespace testdb

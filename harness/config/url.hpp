@@ -22,8 +22,8 @@ std::string percent_encode(std::string_view text);
 std::vector<std::string> password_candidates(std::string_view text);
 
 /// `text` with every occurrence of each secret replaced by "****", then
-/// passed through mask_password(). For messages that echo parts of an input
-/// (libpq's parse errors do) in ways mask_password alone cannot recognise.
+/// passed through maskPassword(). For messages that echo parts of an input
+/// (libpq's parse errors do) in ways maskPassword alone cannot recognise.
 std::string redact(std::string_view text, std::vector<std::string> secrets);
 
 /// A setting's value and the .env.test it came from (nullopt: the environment).

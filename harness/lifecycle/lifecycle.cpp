@@ -168,7 +168,7 @@ void check_rows_and_clean(RunState& run, bool failed, std::ostream& out, Finding
 }
 
 void print_summary(const RunReport& report, std::ostream& out) {
-    out << report.summary_line() << std::endl;
+    out << report.summaryLine() << std::endl;
     for (const FileRecord& file : report.files) {
         std::ostringstream line;  // own stream: never touch the shared stream's flags
         line << std::fixed << std::setprecision(2) << "  " << file.slug << ": " << file.tests
@@ -196,9 +196,9 @@ void Lifecycle::runStarting(const std::vector<TestCaseInfo>& tests) try {
     detail::requireTierOf(db, run.isolation);
     // Before the schema touches the database: a wrong database (no "test"
     // in its name, production environment) gets nothing at all.
-    require_safe_to_delete(db.config(), "delete test data (or apply the suite's schema)");
-    db.pool().set_label_provider(&current_test_name);
-    db.pool().set_acquire_check([](const std::string& label, SourceLocation where) {
+    requireSafeToDelete(db.config(), "delete test data (or apply the suite's schema)");
+    db.pool().setLabelProvider(&current_test_name);
+    db.pool().setAcquireCheck([](const std::string& label, SourceLocation where) {
         detail::requireRunningTest("\"" + label + "\" asked for a connection", where);
     });
     contexts::bindPool(db.pool());
@@ -249,14 +249,14 @@ std::vector<Finding> Lifecycle::testBodyEnded(bool failed) {
     detail::testCaseEnded();
     end_rollback_scope(run, findings);
     Pool& pool = getTestDb().pool();
-    if (pool.is_shut_down()) {
+    if (pool.isShutDown()) {
         // Nothing can be checked or cleaned any more. Flag the test that did
         // it, once, at its own call.
         if (!run.shutdown_reported) {
             run.shutdown_reported = true;
-            const SourceLocation at = pool.shut_down_at();
+            const SourceLocation at = pool.shutDownAt();
             findings.error("Error: test \"" + run.test.name + "\" shut testdb's pool down "
-                           "(shutdown() at " + at.to_string() + "); testdb can no longer check "
+                           "(shutdown() at " + at.toString() + "); testdb can no longer check "
                            "or clean up after it or any later test.\nFix: never call shutdown() "
                            "in a test; testdb's adapter calls it when the run ends.",
                            at.file, at.line);
@@ -287,7 +287,7 @@ RunOutcome Lifecycle::runEnded(std::ostream& out) {
         detail::recorder().addLeak("lease still held at shutdown: " + held.describe(now));
     }
     RunReport& report = detail::recorder().finish(shutdown.stats, db.config().connection_limit,
-                                                  db.pool().application_name(), leftovers);
+                                                  db.pool().applicationName(), leftovers);
     print_summary(report, out);
     RunOutcome outcome;
     outcome.failures = detail::runFailures();

@@ -123,7 +123,7 @@ PoolStats pool_from_json(const json& j) {
 
 }  // namespace
 
-std::string RunReport::to_json() const {
+std::string RunReport::toJson() const {
     const json j{{"format", format},
                  {"run_token", run_token},
                  {"application_name", application_name},
@@ -143,7 +143,7 @@ std::string RunReport::to_json() const {
     return j.dump(2);
 }
 
-RunReport RunReport::from_json(const std::string& text, const std::string& origin) {
+RunReport RunReport::fromJson(const std::string& text, const std::string& origin) {
     try {
         const json j = json::parse(text);
         RunReport r;
@@ -178,7 +178,7 @@ void RunReport::write(const std::filesystem::path& path) const {
     const std::filesystem::path temp = path.string() + ".tmp";
     {
         std::ofstream out(temp);
-        out << to_json() << '\n';
+        out << toJson() << '\n';
         if (!out) {
             throw Error("Error: cannot write the testdb report to " + temp.string() +
                         ".\nFix: set TESTDB_REPORT to a path in a writable directory.");
@@ -195,10 +195,10 @@ RunReport RunReport::read(const std::filesystem::path& path) {
     }
     std::stringstream text;
     text << in.rdbuf();
-    return from_json(text.str(), path.string());
+    return fromJson(text.str(), path.string());
 }
 
-std::string RunReport::summary_line() const {
+std::string RunReport::summaryLine() const {
     std::ostringstream out;
     out << std::fixed << std::setprecision(2) << "testdb: " << (tests_total - tests_failed)
         << "/" << tests_total << " tests passed in " << seconds << " s; peak connections "
@@ -231,10 +231,10 @@ std::string kind_of(const std::exception& error) {
 // The URL the run meant to use, masked; "" for the embedded server.
 std::string masked_configured_url() {
     try {
-        return load_config().masked_url();
+        return loadConfig().maskedUrl();
     } catch (const std::exception&) {  // a bad URL: mask it as written
         try {
-            return mask_password(setting("DATABASE_URL_TEST").value_or(""));
+            return maskPassword(setting("DATABASE_URL_TEST").value_or(""));
         } catch (const std::exception&) {  // an unreadable .env.test
             return "";
         }
@@ -250,7 +250,7 @@ void writeStartupFailureReport(const std::exception& error) noexcept {
         RunReport report;
         report.run_token = runToken();
         report.startup_error =
-            StartupFailure{kind_of(error), mask_password(error.what()), masked_configured_url()};
+            StartupFailure{kind_of(error), maskPassword(error.what()), masked_configured_url()};
         report.write(*path);
     } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): best effort by contract
     }

@@ -32,7 +32,7 @@ bool RollbackScope::end() {
     }
     ended_ = true;
     pool_.unpin();
-    const bool still_open = lease_.server_in_transaction();
+    const bool still_open = lease_.serverInTransaction();
     if (still_open) {
         count_statement();
         pqxx::nontransaction(lease_.connection(), "testdb: end test").exec("ROLLBACK");

@@ -22,11 +22,11 @@ Config embedded_config(const Config& chosen, const EmbeddedServer& server) {
 
 }  // namespace
 
-TestDb::TestDb() : config_(load_config()), run_token_(runToken()) {
+TestDb::TestDb() : config_(loadConfig()), run_token_(testdb::runToken()) {
     if (config_.source == ConfigSource::Embedded) {
         // Servers of runs that crashed (SIGKILL, abort) are still running:
         // stop them before adding another.
-        for (const auto& orphan : EmbeddedServer::sweep_orphans(EmbeddedServerOptions{}.base_dir)) {
+        for (const auto& orphan : EmbeddedServer::sweepOrphans(EmbeddedServerOptions{}.base_dir)) {
             detail::log().warn("stopped and removed {}, the embedded server of a crashed run",
                                orphan.string());
         }
@@ -53,7 +53,7 @@ TestDb::TestDb() : config_(load_config()), run_token_(runToken()) {
         cloneDatabase(suite.schema_file);  // before the pool: it is built against the clone
     }
     pool_ = std::make_unique<Pool>(config_, run_token_);
-    detail::log().info("run {}: {}", run_token_, config_.to_string());
+    detail::log().info("run {}: {}", run_token_, config_.toString());
 }
 
 TestDb::~TestDb() {

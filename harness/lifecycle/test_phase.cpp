@@ -54,7 +54,7 @@ void requireRunningTest(const std::string& what, SourceLocation where) {
         return;
     }
     const std::string message =
-        "IsolationError: " + what + " at " + where.to_string() + " after test \"" +
+        "IsolationError: " + what + " at " + where.toString() + " after test \"" +
         p.last_test + "\" ended: the work of that test outlived it (a thread it started, or a "
         "lease or tenant used after its end-of-test checks), so no check would see its rows "
         "or leases.\nFix: join every thread a test starts before the test ends, and finish "

@@ -41,7 +41,7 @@ pqxx::connection& Lease::connection() const {
 
 LeaseInfo Lease::info() const { return core_ ? core_->info(slot_) : LeaseInfo{}; }
 
-int Lease::backend_pid() const {
+int Lease::backendPid() const {
     if (!core_) {
         return 0;
     }
@@ -58,11 +58,11 @@ void Lease::release() noexcept {
     }
 }
 
-bool Lease::server_in_transaction() const {
+bool Lease::serverInTransaction() const {
     return core_ != nullptr && core_->server_in_transaction(slot_);
 }
 
-void Lease::set_in_transaction(bool in_transaction) noexcept {
+void Lease::setInTransaction(bool in_transaction) noexcept {
     if (core_) {
         core_->set_in_transaction(slot_, in_transaction);
     }

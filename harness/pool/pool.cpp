@@ -35,19 +35,19 @@ void Pool::unpin() { core_->unpin(); }
 PoolStats Pool::stats() const { return core_->stats(); }
 std::vector<LeaseInfo> Pool::holders() const { return core_->holders(); }
 const Config& Pool::config() const { return core_->config(); }
-const std::string& Pool::run_token() const { return core_->run_token(); }
-std::string Pool::application_name() const { return core_->application_name(); }
+const std::string& Pool::runToken() const { return core_->run_token(); }
+std::string Pool::applicationName() const { return core_->application_name(); }
 
-void Pool::set_label_provider(std::function<std::string()> provider) {
+void Pool::setLabelProvider(std::function<std::string()> provider) {
     core_->set_label_provider(std::move(provider));
 }
 
-void Pool::set_acquire_check(std::function<void(const std::string&, SourceLocation)> check) {
+void Pool::setAcquireCheck(std::function<void(const std::string&, SourceLocation)> check) {
     core_->set_acquire_check(std::move(check));
 }
 
 ShutdownReport Pool::shutdown(SourceLocation where) { return core_->shutdown(where); }
-SourceLocation Pool::shut_down_at() const { return core_->shut_down_at(); }
-bool Pool::is_shut_down() const { return core_->is_shut_down(); }
+SourceLocation Pool::shutDownAt() const { return core_->shut_down_at(); }
+bool Pool::isShutDown() const { return core_->is_shut_down(); }
 
 }  // namespace testdb

@@ -42,7 +42,7 @@ std::string first_line(std::string text) {
 PoolCore::PoolCore(Config config, std::string run_token)
     : config_(std::move(config)),
       run_token_(std::move(run_token)),
-      conninfo_(config_.connection_string(run_token_)),
+      conninfo_(config_.connectionString(run_token_)),
       slots_(static_cast<std::size_t>(config_.connection_limit)) {}
 
 Lease PoolCore::acquire(std::string label, SourceLocation where) {
@@ -76,9 +76,9 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
     for (;;) {
         if (shut_down_) {
             leave_queue_locked(ticket);
-            throw PoolClosed("PoolClosed: \"" + label + "\" at " + where.to_string() +
+            throw PoolClosed("PoolClosed: \"" + label + "\" at " + where.toString() +
                              " asked for a connection after the pool was shut down (at " +
-                             shut_down_at_.to_string() + ").\n"
+                             shut_down_at_.toString() + ").\n"
                              "Fix: do not use getTestDb() after shutdown() (the global teardown "
                              "calls it at the end of the run).");
         }
@@ -95,7 +95,7 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
             std::vector<LeaseHolder> holders = lease_holders_locked(now);
             leave_queue_locked(ticket);
             throw PoolDeadlock(
-                "PoolDeadlock: \"" + label + "\" at " + where.to_string() +
+                "PoolDeadlock: \"" + label + "\" at " + where.toString() +
                 " asked for a connection, but its own thread already holds all " +
                 std::to_string(slots_.size()) + " (connection_limit=" +
                 std::to_string(config_.connection_limit) + "); waiting would never end.\n" + held +
@@ -118,7 +118,7 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
             leave_queue_locked(ticket);
             throw PoolTimeout(
                 "PoolTimeout: no connection free after " + seconds_text(config_.pool_timeout) +
-                " for \"" + label + "\" at " + where.to_string() + " (limit " +
+                " for \"" + label + "\" at " + where.toString() + " (limit " +
                 std::to_string(config_.connection_limit) + ", " +
                 std::to_string(stats_.in_use) + " in use, " + std::to_string(waiting) +
                 " waiting including this caller).\n" + held +
@@ -192,13 +192,13 @@ std::unique_ptr<PooledConnection> PoolCore::open_connection() {
                     config_.endpoint());
         return conn;
     } catch (const pqxx::broken_connection& e) {
-        const std::string cause = mask_password(first_line(e.what()));
+        const std::string cause = maskPassword(first_line(e.what()));
         if (isConnectionRefusal(cause)) {
             throw ServerRefused(
                 "ServerRefused: the server at " + config_.endpoint() +
                 " refused a new connection (SQLSTATE 53300: its max_connections, or "
                 "PgBouncer's max_client_conn, is used up): " + cause +
-                "\n  url: " + config_.masked_url() +
+                "\n  url: " + config_.maskedUrl() +
                 "\n  this process holds " + std::to_string(stats().in_use - 1) +
                 " of its own connection_limit=" + std::to_string(config_.connection_limit) +
                 "; the other slots belong to other clients (`testdb doctor` names them by "
@@ -212,7 +212,7 @@ std::unique_ptr<PooledConnection> PoolCore::open_connection() {
         throw ServerUnavailable(
             "ServerUnavailable: cannot connect to " + config_.endpoint() + " (connect_timeout=" +
             std::to_string(config_.connect_timeout) + " s): " + cause +
-            "\n  url: " + config_.masked_url() +
+            "\n  url: " + config_.maskedUrl() +
             "\nFix: start that server, correct DATABASE_URL_TEST (host, port, user, password, "
             "database), or unset it so testdb starts its own PostgreSQL.");
     }

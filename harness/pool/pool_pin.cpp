@@ -31,7 +31,7 @@ Lease PoolCore::borrow_pinned_locked(std::string label, SourceLocation where) {
     const Slot& slot = slots_[pin.slot];
     if (std::this_thread::get_id() != pin.thread) {
         throw IsolationError(
-            "IsolationError: \"" + label + "\" at " + where.to_string() +
+            "IsolationError: \"" + label + "\" at " + where.toString() +
             " asked for a connection from another thread inside a rollback-tier test case (" +
             slot.info.label + "). Its one connection holds the test's uncommitted "
             "transaction, which other connections could not see anyway.\nFix: tag the test "
@@ -48,7 +48,7 @@ Lease PoolCore::borrow_pinned_locked(std::string label, SourceLocation where) {
     }
     if (pin.borrowed) {
         throw IsolationError(
-            "IsolationError: \"" + label + "\" at " + where.to_string() +
+            "IsolationError: \"" + label + "\" at " + where.toString() +
             " asked for a second connection inside a rollback-tier test case, while \"" +
             pin.borrower.label + "\" at " + pin.borrower.file + ":" +
             std::to_string(pin.borrower.line) +

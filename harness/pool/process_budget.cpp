@@ -64,14 +64,14 @@ std::unique_ptr<pqxx::connection> connect(const Config& config, const std::strin
     try {
         return std::make_unique<pqxx::connection>(connection_string(config, app));
     } catch (const pqxx::broken_connection& e) {
-        const std::string cause = mask_password(first_line(e.what()));
+        const std::string cause = maskPassword(first_line(e.what()));
         if (isConnectionRefusal(cause)) {
             if (refusal != nullptr) *refusal = cause;
             return nullptr;
         }
         throw ServerUnavailable("ServerUnavailable: cannot connect to " + config.endpoint() +
                                 " to claim a process slot (TESTDB_MAX_PROCESSES): " + cause +
-                                "\n  url: " + config.masked_url() +
+                                "\n  url: " + config.maskedUrl() +
                                 "\nFix: start that server or correct DATABASE_URL_TEST.");
     }
 }
@@ -107,7 +107,7 @@ std::string holders_text(const Config& config) {
         for (const SlotHolder& holder : holders) text += "\n  " + describe(holder);
         return text;
     } catch (const std::exception& e) {
-        return "\n  (holders unknown: " + mask_password(first_line(e.what())) + ")";
+        return "\n  (holders unknown: " + maskPassword(first_line(e.what())) + ")";
     }
 }
 

@@ -65,7 +65,7 @@ Savepoint::Active::~Active() {
 
 void throwWorkInsideRollbackTest(SourceLocation where) {
     throw IsolationError(
-        "IsolationError: withTransaction() at " + where.to_string() +
+        "IsolationError: withTransaction() at " + where.toString() +
         " got a function taking pqxx::work& inside a rollback-tier test case, whose transaction is already open (a pqxx::work would "
         "COMMIT it).\nFix: take `testdb::Transaction& tx` (or `auto& tx`) instead, or tag "
         "the test case [commits] to run it in the tenant tier.");

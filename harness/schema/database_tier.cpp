@@ -84,7 +84,7 @@ void ensure_template(pqxx::connection& admin, const Config& config,
     tx.exec("DROP DATABASE IF EXISTS " + quoted(admin, template_name));
     tx.exec("CREATE DATABASE " + quoted(admin, template_name));
     try {
-        pqxx::connection conn(with_database(config, template_name).connection_string("tpl"));
+        pqxx::connection conn(with_database(config, template_name).connectionString("tpl"));
         detail::apply_schema(conn, file, sql);
     } catch (...) {
         tx.exec("DROP DATABASE IF EXISTS " + quoted(admin, template_name));
@@ -108,14 +108,14 @@ void TestDb::useClonedDatabase(const std::filesystem::path& schema_file) {
 }
 
 void TestDb::cloneDatabase(const std::filesystem::path& schema_file) {
-    require_safe_to_delete(config_, "create and drop per-run databases");
+    requireSafeToDelete(config_, "create and drop per-run databases");
     const std::string sql = detail::read_schema(schema_file);
     const std::string template_name = "testdb_tpl_" + schemaHash(sql);
     const std::string clone = "testdb_run_" + run_token_;
     try {
         // One connection beside the (still empty) pool, closed before the
         // pool opens any: the process never exceeds connection_limit.
-        pqxx::connection admin(config_.connection_string(run_token_));
+        pqxx::connection admin(config_.connectionString(run_token_));
         sweep_stale_clones(admin);
         ensure_template(admin, config_, template_name, schema_file, sql);
         pqxx::nontransaction tx(admin, "testdb: clone");
@@ -136,7 +136,7 @@ void TestDb::cloneDatabase(const std::filesystem::path& schema_file) {
 
 void TestDb::dropClonedDatabase() noexcept {
     try {
-        pqxx::connection admin(admin_config_->connection_string(run_token_));
+        pqxx::connection admin(admin_config_->connectionString(run_token_));
         pqxx::nontransaction tx(admin, "testdb: drop clone");
         tx.exec("DROP DATABASE IF EXISTS " + admin.quote_name(cloned_database_) + " WITH (FORCE)");
     } catch (const std::exception& e) {

@@ -223,7 +223,7 @@ fs::path search_bin_dir() {
 
 }  // namespace
 
-fs::path EmbeddedServer::find_bin_dir() {
+fs::path EmbeddedServer::findBinDir() {
     // Memoised per (TESTDB_PG_BINDIR, PATH): pg_config is a script that
     // costs tens of milliseconds, and every start() asks.
     static std::mutex mutex;
@@ -259,7 +259,7 @@ fs::path make_server_dir(const fs::path& base, const ServerUser& user) {
     try {
         dir = make_temp_dir(base / (std::string(kDirPrefix) + "XXXXXX"), user);
         // Written before anything else, so a crash from here on leaves a
-        // directory sweep_orphans() recognises.
+        // directory sweepOrphans() recognises.
         std::ofstream owner(dir / kOwnerFile);
         owner << ::getpid() << ' ' << process_start_time(::getpid()).value_or(0) << '\n';
         if (!owner.flush()) {

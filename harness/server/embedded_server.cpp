@@ -256,7 +256,7 @@ EmbeddedServer EmbeddedServer::start(const EmbeddedServerOptions& requested) {
     EmbeddedServerOptions options = requested;
     options.base_dir = fs::absolute(options.base_dir);
     options.cache_dir = fs::absolute(options.cache_dir);
-    const fs::path bin = find_bin_dir();
+    const fs::path bin = findBinDir();
     const detail::ServerUser user = detail::server_user();
 
     auto state = std::make_unique<detail::EmbeddedServerState>();
@@ -322,7 +322,7 @@ std::string EmbeddedServer::url() const {
            "&user=postgres";
 }
 
-std::string EmbeddedServer::tcp_url() const {
+std::string EmbeddedServer::tcpUrl() const {
     const auto& state = checked(state_);
     if (state.tcp_port == 0) return "";
     return "postgresql://postgres:" + state.tcp_password + "@127.0.0.1:" +
@@ -332,7 +332,7 @@ std::string EmbeddedServer::tcp_url() const {
 fs::path EmbeddedServer::directory() const { return checked(state_).dir; }
 int EmbeddedServer::pid() const { return static_cast<int>(checked(state_).pid); }
 int EmbeddedServer::port() const { return checked(state_).port; }
-fs::path EmbeddedServer::bin_dir() const { return checked(state_).bin; }
+fs::path EmbeddedServer::binDir() const { return checked(state_).bin; }
 EmbeddedServerTimings EmbeddedServer::timings() const { return checked(state_).timings; }
 bool EmbeddedServer::running() const { return state_ && state_->running; }
 
@@ -354,7 +354,7 @@ void EmbeddedServer::detach() {
     state_->detached = true;
 }
 
-bool EmbeddedServer::stop_detached(const fs::path& directory) {
+bool EmbeddedServer::stopDetached(const fs::path& directory) {
     std::error_code ec;
     if (!fs::exists(fs::symlink_status(directory, ec))) {
         return false;
@@ -363,7 +363,7 @@ bool EmbeddedServer::stop_detached(const fs::path& directory) {
     return true;
 }
 
-std::vector<fs::path> EmbeddedServer::sweep_orphans(const fs::path& base_dir) {
+std::vector<fs::path> EmbeddedServer::sweepOrphans(const fs::path& base_dir) {
     std::vector<fs::path> removed;
     std::error_code ec;
     for (fs::directory_iterator it(base_dir, fs::directory_options::skip_permission_denied, ec), end;

@@ -1,6 +1,6 @@
 // Private: the state behind testdb::EmbeddedServer and the file-level steps
 // of its life cycle (directory, initdb, cache, markers, removal), shared by
-// start()/stop() and by stop_detached()/sweep_orphans(), which only have a
+// start()/stop() and by stopDetached()/sweepOrphans(), which only have a
 // directory to go on.
 //
 // Layout of a server directory <base>/testdb-XXXXXX (mode 0700, owned by the
@@ -9,7 +9,7 @@
 //   .s.PGSQL.<port> the Unix socket
 //   server.log     postgres' stdout and stderr
 //   owner.pid      "<pid> <start time>" of the process that owns the server;
-//                  sweep_orphans() removes the directory once it is dead
+//                  sweepOrphans() removes the directory once it is dead
 //   detached       instead of owner.pid after detach(): never swept
 #pragma once
 

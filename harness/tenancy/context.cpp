@@ -165,7 +165,7 @@ void checkUniqueSlugs(const std::vector<std::string>& source_files) {
 TestContext& context(SourceLocation where) {
     TestContext* current = contexts::current();
     if (current == nullptr) {
-        throw Error("Error: testdb::context() was called at " + where.to_string() +
+        throw Error("Error: testdb::context() was called at " + where.toString() +
                     " outside a running test case.\n"
                     "Fix: call it inside a test case, and link the suite with testdb's adapter "
                     "for its framework (testdb_add_integration_suite does) so the context is set.");

@@ -114,7 +114,7 @@ std::vector<Row> Factory::insert(pqxx::transaction_base& tx, const Tenant& tenan
         // Creating it here would need a second connection while the caller's
         // transaction holds one (a wait on the pool, and a tenant row that
         // outlives a rolled-back transaction).
-        throw Error("Error: " + kind_ + " factory at " + where.to_string() + " got tenant " +
+        throw Error("Error: " + kind_ + " factory at " + where.toString() + " got tenant " +
                     tenant.slug() + " inside a transaction before the tenant was created.\nFix: call " +
                     "tenant.create() before opening the transaction (or use create(tenant) "
                     "without a transaction, which creates it first).");

@@ -123,9 +123,9 @@ std::string inspectCommand(const std::string& url, const std::vector<std::string
 
 std::vector<LeftoverRecord> checkRunLeftovers(TestDb& db) {
     std::vector<LeftoverRecord> leftovers;
-    if (db.pool().is_shut_down()) {
+    if (db.pool().isShutDown()) {
         addRunFailure("Error: testdb could not check the run for leftover rows: the pool was "
-                      "shut down at " + db.pool().shut_down_at().to_string() +
+                      "shut down at " + db.pool().shutDownAt().toString() +
                       " before the run ended.\nFix: never call shutdown() in a test; testdb "
                       "calls it when the run ends.");
         return leftovers;
@@ -166,9 +166,9 @@ std::string keepRowsForInspection(TestDb& db, TestContext& ctx, const std::strin
     }
     std::string notice = "testdb: kept the rows of \"" + test_name +
                          "\" (TESTDB_KEEP_FAILED=1): tenants " + list + "\n  inspect: " +
-                         inspectCommand(db.config().masked_url(), kept) +
+                         inspectCommand(db.config().maskedUrl(), kept) +
                          "\n  (the next testdb run removes the rows";
-    if (const EmbeddedServer* server = db.embedded_server()) {
+    if (const EmbeddedServer* server = db.embeddedServer()) {
         notice += "; stop the kept server with: testdb down --server " +
                   shellQuote(server->directory().string());
     }

@@ -171,7 +171,7 @@ void count_statement(unsigned long long n) noexcept { g_statements += n; }
 void require_guard_passed(const Config& config) {
     static std::atomic<bool> passed{false};
     if (!passed.load()) {
-        require_safe_to_delete(config, "delete test tenants' rows");
+        requireSafeToDelete(config, "delete test tenants' rows");
         passed = true;
     }
 }

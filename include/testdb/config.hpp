@@ -45,7 +45,7 @@ struct Config {
     std::chrono::milliseconds slot_timeout{600000};
 
     /// The libpq URI with testdb's own parameters removed (contains the
-    /// password if the URL had one: never print it, use to_string()).
+    /// password if the URL had one: never print it, use toString()).
     std::string libpq_url;
     /// First host (or Unix socket directory) the URL names; empty = libpq default.
     std::string host;
@@ -66,14 +66,23 @@ struct Config {
     static Config parse(std::string_view url, ConfigSource source = ConfigSource::Explicit);
 
     /// The URL with the password masked: safe for logs and messages.
-    std::string masked_url() const;
+    std::string maskedUrl() const;
+    /// Deprecated spelling of maskedUrl().
+    [[deprecated("use maskedUrl()")]] std::string masked_url() const { return maskedUrl(); }
     /// One line describing every setting, password masked.
-    std::string to_string() const;
+    std::string toString() const;
+    /// Deprecated spelling of toString().
+    [[deprecated("use toString()")]] std::string to_string() const { return toString(); }
     /// "host:port" (or "socket-dir:port") for messages.
     std::string endpoint() const;
     /// The libpq connection string for one connection, with application_name
     /// set to `<application_name>-<run_token>`. Contains the password.
-    std::string connection_string(std::string_view run_token) const;
+    std::string connectionString(std::string_view run_token) const;
+    /// Deprecated spelling of connectionString().
+    [[deprecated("use connectionString()")]]
+    std::string connection_string(std::string_view run_token) const {
+        return connectionString(run_token);
+    }
 };
 
 /// The names testdb itself consumes from the URL's query string.
@@ -82,17 +91,34 @@ inline constexpr std::string_view kTestdbUrlParameters[] = {
 
 /// Replaces the password in a URL or libpq key=value string with "****".
 /// Safe on malformed input: it never throws and never returns the password.
-std::string mask_password(std::string_view url_or_conninfo);
+std::string maskPassword(std::string_view url_or_conninfo);
+/// Deprecated spelling of maskPassword().
+[[deprecated("use maskPassword()")]]
+inline std::string mask_password(std::string_view url_or_conninfo) {
+    return maskPassword(url_or_conninfo);
+}
 
 /// Parses the text of a `.env` file: `KEY=value`, optional `export`, comments,
 /// single or double quotes. Throws ConfigError naming `origin` and the line.
-std::map<std::string, std::string> parse_dotenv(std::string_view text,
-                                                std::string_view origin = ".env.test");
+std::map<std::string, std::string> parseDotenv(std::string_view text,
+                                               std::string_view origin = ".env.test");
+/// Deprecated spelling of parseDotenv().
+[[deprecated("use parseDotenv()")]]
+inline std::map<std::string, std::string> parse_dotenv(std::string_view text,
+                                                       std::string_view origin = ".env.test") {
+    return parseDotenv(text, origin);
+}
 
 /// The nearest `.env.test` from `start` up to the repository root (the first
 /// directory holding `.git`) or the filesystem root; nullopt when none.
-std::optional<std::filesystem::path> find_dotenv_file(
+std::optional<std::filesystem::path> findDotenvFile(
     const std::filesystem::path& start = std::filesystem::current_path());
+/// Deprecated spelling of findDotenvFile().
+[[deprecated("use findDotenvFile()")]]
+inline std::optional<std::filesystem::path> find_dotenv_file(
+    const std::filesystem::path& start = std::filesystem::current_path()) {
+    return findDotenvFile(start);
+}
 
 /// A setting by name: the process environment first, then the nearest
 /// `.env.test`. Used for DATABASE_URL_TEST and every TESTDB_* variable.
@@ -105,6 +131,8 @@ std::string envExamplePath();
 
 /// Loads the configuration in the documented order. Returns a Config whose
 /// source is Embedded (and libpq_url empty) when nothing is configured.
-Config load_config();
+Config loadConfig();
+/// Deprecated spelling of loadConfig().
+[[deprecated("use loadConfig()")]] inline Config load_config() { return loadConfig(); }
 
 }  // namespace testdb

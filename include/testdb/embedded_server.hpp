@@ -20,7 +20,7 @@ struct EmbeddedServerOptions {
     std::string database = "testdb_test";
     /// TCP port to listen on as well, on 127.0.0.1; 0 = Unix socket only.
     /// TCP requires scram-sha-256 with a password generated for this server
-    /// (tcp_url() carries it); the Unix socket, in the server's 0700
+    /// (tcpUrl() carries it); the Unix socket, in the server's 0700
     /// directory, admits only its owner.
     int tcp_port = 0;
     /// Extra `name=value` server settings, e.g. "max_connections=5".
@@ -71,8 +71,10 @@ public:
     std::string url() const;
     /// `postgresql://postgres:<password>@127.0.0.1:<tcp_port>/db` with the
     /// password generated for this server; "" without a tcp_port. Mask it
-    /// (mask_password) before printing it anywhere but to its user.
-    std::string tcp_url() const;
+    /// (maskPassword) before printing it anywhere but to its user.
+    std::string tcpUrl() const;
+    /// Deprecated spelling of tcpUrl().
+    [[deprecated("use tcpUrl()")]] std::string tcp_url() const { return tcpUrl(); }
     /// The temporary directory holding data and socket.
     std::filesystem::path directory() const;
     /// Process id of the postmaster.
@@ -80,7 +82,9 @@ public:
     /// Port number (also the Unix socket's suffix).
     int port() const;
     /// Where the server binaries were found.
-    std::filesystem::path bin_dir() const;
+    std::filesystem::path binDir() const;
+    /// Deprecated spelling of binDir().
+    [[deprecated("use binDir()")]] std::filesystem::path bin_dir() const { return binDir(); }
     /// How long start() took.
     EmbeddedServerTimings timings() const;
     /// True until stop().
@@ -91,23 +95,38 @@ public:
     void stop();
 
     /// Leaves the server running and its files in place when this object is
-    /// destroyed (used by `testdb up`); stop it later with stop_detached().
+    /// destroyed (used by `testdb up`); stop it later with stopDetached().
     void detach();
 
     /// Stops a server started by another process (from its directory) and
     /// removes the directory. Returns false when nothing was there.
-    static bool stop_detached(const std::filesystem::path& directory);
+    static bool stopDetached(const std::filesystem::path& directory);
+    /// Deprecated spelling of stopDetached().
+    [[deprecated("use stopDetached()")]]
+    static bool stop_detached(const std::filesystem::path& directory) {
+        return stopDetached(directory);
+    }
 
     /// Stops and removes leftovers of runs whose owning process died
     /// (SIGKILL, crash). Returns the directories removed.
-    static std::vector<std::filesystem::path> sweep_orphans(
+    static std::vector<std::filesystem::path> sweepOrphans(
         const std::filesystem::path& base_dir = "/tmp");
+    /// Deprecated spelling of sweepOrphans().
+    [[deprecated("use sweepOrphans()")]]
+    static std::vector<std::filesystem::path> sweep_orphans(
+        const std::filesystem::path& base_dir = "/tmp") {
+        return sweepOrphans(base_dir);
+    }
 
     /// The directory holding initdb/postgres/pg_ctl, found through
     /// TESTDB_PG_BINDIR, `pg_config --bindir`, PATH or
     /// /usr/lib/postgresql/*/bin. Throws EmbeddedServerError naming the
     /// package to install when there is none.
-    static std::filesystem::path find_bin_dir();
+    static std::filesystem::path findBinDir();
+    /// Deprecated spelling of findBinDir().
+    [[deprecated("use findBinDir()")]] static std::filesystem::path find_bin_dir() {
+        return findBinDir();
+    }
 
 private:
     explicit EmbeddedServer(std::unique_ptr<detail::EmbeddedServerState> state);

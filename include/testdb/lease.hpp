@@ -61,7 +61,9 @@ public:
     LeaseInfo info() const;
     /// The server process id of the connection (for pg_terminate_backend and
     /// pg_stat_activity checks).
-    int backend_pid() const;
+    int backendPid() const;
+    /// Deprecated spelling of backendPid().
+    [[deprecated("use backendPid()")]] int backend_pid() const { return backendPid(); }
 
     /// Gives the connection back now; the lease becomes empty. Idempotent.
     void release() noexcept;
@@ -69,7 +71,11 @@ public:
     /// Marks the lease as inside (or outside) a transaction, for reports.
     /// withTransaction() does this; call it yourself when you open a
     /// pqxx::work on the lease by hand and want reports to say so.
-    void set_in_transaction(bool in_transaction) noexcept;
+    void setInTransaction(bool in_transaction) noexcept;
+    /// Deprecated spelling of setInTransaction().
+    [[deprecated("use setInTransaction()")]] void set_in_transaction(bool in_transaction) noexcept {
+        setInTransaction(in_transaction);
+    }
 
     /// True when this lease lends the pinned connection of a rollback-tier
     /// test case, whose transaction is already open: withTransaction() then
@@ -79,7 +85,11 @@ public:
 
     /// True while the server has a transaction open on this connection
     /// (BEGIN without COMMIT/ROLLBACK yet). False for an empty lease.
-    bool server_in_transaction() const;
+    bool serverInTransaction() const;
+    /// Deprecated spelling of serverInTransaction().
+    [[deprecated("use serverInTransaction()")]] bool server_in_transaction() const {
+        return serverInTransaction();
+    }
 
 private:
     friend class detail::PoolCore;

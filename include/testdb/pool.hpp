@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "testdb/config.hpp"
@@ -77,17 +78,34 @@ public:
     /// The settings the pool was made with.
     const Config& config() const;
     /// The run token in every connection's application_name.
-    const std::string& run_token() const;
+    const std::string& runToken() const;
+    /// Deprecated spelling of runToken().
+    [[deprecated("use runToken()")]] const std::string& run_token() const { return runToken(); }
     /// Exactly the application_name each connection of this pool reports.
-    std::string application_name() const;
+    std::string applicationName() const;
+    /// Deprecated spelling of applicationName().
+    [[deprecated("use applicationName()")]] std::string application_name() const {
+        return applicationName();
+    }
 
     /// Supplies the label used when acquire() gets none (testdb's Catch2
     /// listener sets the current test case name).
-    void set_label_provider(std::function<std::string()> provider);
+    void setLabelProvider(std::function<std::string()> provider);
+    /// Deprecated spelling of setLabelProvider().
+    [[deprecated("use setLabelProvider()")]]
+    void set_label_provider(std::function<std::string()> provider) {
+        setLabelProvider(std::move(provider));
+    }
     /// Runs `check(label, where)` before every acquire(); an exception it
     /// throws refuses the lease (testdb's listener refuses work that
     /// outlived its test case this way).
-    void set_acquire_check(std::function<void(const std::string& label, SourceLocation where)> check);
+    void setAcquireCheck(std::function<void(const std::string& label, SourceLocation where)> check);
+    /// Deprecated spelling of setAcquireCheck().
+    [[deprecated("use setAcquireCheck()")]]
+    void set_acquire_check(
+        std::function<void(const std::string& label, SourceLocation where)> check) {
+        setAcquireCheck(std::move(check));
+    }
 
     /// Closes every idle connection and refuses further acquires. Leases still
     /// out are reported in the result (and their connections closed when they
@@ -95,9 +113,13 @@ public:
     /// already_shut_down and changes nothing.
     ShutdownReport shutdown(SourceLocation where = SourceLocation::current());
     /// Where shutdown() was first called; an empty location while open.
-    SourceLocation shut_down_at() const;
+    SourceLocation shutDownAt() const;
+    /// Deprecated spelling of shutDownAt().
+    [[deprecated("use shutDownAt()")]] SourceLocation shut_down_at() const { return shutDownAt(); }
     /// True once shutdown() ran.
-    bool is_shut_down() const;
+    bool isShutDown() const;
+    /// Deprecated spelling of isShutDown().
+    [[deprecated("use isShutDown()")]] bool is_shut_down() const { return isShutDown(); }
 
 private:
     std::shared_ptr<detail::PoolCore> core_;

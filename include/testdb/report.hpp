@@ -62,15 +62,24 @@ struct RunReport {
     std::optional<StartupFailure> startup_error;  ///< set when the run failed at start
 
     /// The report as pretty-printed JSON.
-    std::string to_json() const;
-    /// Parses what to_json() wrote; throws Error naming `origin` when malformed.
-    static RunReport from_json(const std::string& text, const std::string& origin = "report");
-    /// Writes to_json() to `path` (atomically: temp file, then rename).
+    std::string toJson() const;
+    /// Deprecated spelling of toJson().
+    [[deprecated("use toJson()")]] std::string to_json() const { return toJson(); }
+    /// Parses what toJson() wrote; throws Error naming `origin` when malformed.
+    static RunReport fromJson(const std::string& text, const std::string& origin = "report");
+    /// Deprecated spelling of fromJson().
+    [[deprecated("use fromJson()")]]
+    static RunReport from_json(const std::string& text, const std::string& origin = "report") {
+        return fromJson(text, origin);
+    }
+    /// Writes toJson() to `path` (atomically: temp file, then rename).
     void write(const std::filesystem::path& path) const;
     /// Reads and parses a report file; throws Error naming the path.
     static RunReport read(const std::filesystem::path& path);
     /// One line: tests, peak connections, waits, timeouts, slowest tests, leftovers.
-    std::string summary_line() const;
+    std::string summaryLine() const;
+    /// Deprecated spelling of summaryLine().
+    [[deprecated("use summaryLine()")]] std::string summary_line() const { return summaryLine(); }
 };
 
 /// For a run that failed before its first test: writes a report with

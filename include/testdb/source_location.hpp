@@ -19,12 +19,14 @@ struct SourceLocation {
     }
 
     /// "file:line", or "unknown location" when nothing was captured.
-    std::string to_string() const {
+    std::string toString() const {
         if (file == nullptr || *file == '\0') {
             return "unknown location";
         }
         return std::string(file) + ":" + std::to_string(line);
     }
+    /// Deprecated spelling of toString().
+    [[deprecated("use toString()")]] std::string to_string() const { return toString(); }
 };
 
 }  // namespace testdb

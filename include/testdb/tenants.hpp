@@ -65,12 +65,17 @@ public:
     bool created() const;
     /// The tenant's key as text (creates the tenant if needed, see create()).
     std::string id(SourceLocation where = SourceLocation::current()) const;
-    /// The tenant's key converted with libpqxx, e.g. `id_as<long long>()`.
+    /// The tenant's key converted with libpqxx, e.g. `idAs<long long>()`.
     template <typename T>
-    T id_as(SourceLocation where = SourceLocation::current()) const {
+    T idAs(SourceLocation where = SourceLocation::current()) const {
         T value{};
         pqxx::from_string(id(where), value);
         return value;
+    }
+    /// Deprecated spelling of idAs().
+    template <typename T>
+    [[deprecated("use idAs()")]] T id_as(SourceLocation where = SourceLocation::current()) const {
+        return idAs<T>(where);
     }
     /// The slug, known before create(): `booking-repository-a-7f3c2a`.
     const std::string& slug() const { return slug_; }

@@ -30,21 +30,31 @@ public:
     TestDb& operator=(const TestDb&) = delete;
     ~TestDb();
 
-    /// The settings in force (password masked by to_string()).
+    /// The settings in force (password masked by toString()).
     const Config& config() const { return config_; }
     /// The pool of at most connection_limit connections.
     Pool& pool() { return *pool_; }
     /// Short random token naming this process's run: in application_name
     /// and in tenant slugs, so two processes on one database never collide.
-    const std::string& run_token() const { return run_token_; }
+    const std::string& runToken() const { return run_token_; }
+    /// Deprecated spelling of runToken().
+    [[deprecated("use runToken()")]] const std::string& run_token() const { return runToken(); }
     /// The embedded server, when testdb started one (nullptr otherwise).
-    const EmbeddedServer* embedded_server() const {
+    const EmbeddedServer* embeddedServer() const {
         return server_ ? &*server_ : nullptr;
+    }
+    /// Deprecated spelling of embeddedServer().
+    [[deprecated("use embeddedServer()")]] const EmbeddedServer* embedded_server() const {
+        return embeddedServer();
     }
 
     /// The slot of the cross-process budget this process holds
     /// (TESTDB_MAX_PROCESSES), or nullptr when no budget is configured.
-    const ProcessSlot* process_slot() const { return slot_.get(); }
+    const ProcessSlot* processSlot() const { return slot_.get(); }
+    /// Deprecated spelling of processSlot().
+    [[deprecated("use processSlot()")]] const ProcessSlot* process_slot() const {
+        return processSlot();
+    }
     /// Same as pool().acquire().
     Lease acquire(std::string label = {}, SourceLocation where = SourceLocation::current()) {
         return pool_->acquire(std::move(label), where);
@@ -222,10 +232,10 @@ auto withTransaction(Lease& lease, Fn&& fn, SourceLocation where = SourceLocatio
         }
     }
     pqxx::work tx(lease.connection());
-    lease.set_in_transaction(true);
+    lease.setInTransaction(true);
     struct ClearFlag {
         Lease& lease;
-        ~ClearFlag() { lease.set_in_transaction(false); }
+        ~ClearFlag() { lease.setInTransaction(false); }
     } clear{lease};
     if constexpr (std::is_void_v<std::invoke_result_t<Fn, pqxx::work&>>) {
         std::forward<Fn>(fn)(tx);

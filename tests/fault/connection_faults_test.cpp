@@ -88,11 +88,11 @@ TEST_CASE(
     testdb::EmbeddedServer server = testdb::EmbeddedServer::start(options_in(base));
     RawConnection admin(server.url());
     testdb::Pool pool(pool_config(server, "connection_limit=2&pool_timeout=10"), "terminate");
-    const std::string app = pool.application_name();
+    const std::string app = pool.applicationName();
     int victim_pid = 0;
     {
         testdb::Lease victim = pool.acquire("victim");
-        victim_pid = victim.backend_pid();
+        victim_pid = victim.backendPid();
         // The holder is mid-use: its transaction object exists when the
         // server ends the backend, and its next statement fails.
         pqxx::nontransaction tx(victim.connection());
@@ -110,7 +110,7 @@ TEST_CASE(
     }  // given back broken: discarded
     {
         testdb::Lease fresh = pool.acquire("fresh");
-        CHECK(fresh.backend_pid() != victim_pid);
+        CHECK(fresh.backendPid() != victim_pid);
         CHECK(testdb::queryValue<int>(pqxx::nontransaction(fresh.connection()), "SELECT 1") == 1);
     }
     // An idle pooled connection terminated behind the pool's back is
@@ -121,7 +121,7 @@ TEST_CASE(
     std::this_thread::sleep_for(100ms);  // the server closes the socket
     {
         testdb::Lease after_idle = pool.acquire("after idle termination");
-        CHECK(std::to_string(after_idle.backend_pid()) != idle_pid);
+        CHECK(std::to_string(after_idle.backendPid()) != idle_pid);
         CHECK(testdb::queryValue<int>(pqxx::nontransaction(after_idle.connection()), "SELECT 1") == 1);
     }
     const testdb::PoolStats stats = pool.stats();

@@ -206,7 +206,7 @@ TEST_CASE("embedded server child process", "[.embedded-child]") {
 }
 
 TEST_CASE("find_bin_dir finds initdb and postgres", "[embedded]") {
-    const fs::path bin = EmbeddedServer::find_bin_dir();
+    const fs::path bin = EmbeddedServer::findBinDir();
     CHECK(fs::exists(bin / "initdb"));
     CHECK(fs::exists(bin / "postgres"));
 }
@@ -361,8 +361,8 @@ TEST_CASE("settings, database name and tcp_port are applied", "[embedded]") {
         tcp.tcp_port = ntohs(addr.sin_port);
         EmbeddedServer over_tcp = EmbeddedServer::start(tcp);
         CHECK(over_tcp.port() == tcp.tcp_port);
-        CHECK(query(over_tcp.tcp_url(), "SELECT 1") == "1");
-        CHECK(over_tcp.tcp_url().find(":" + std::to_string(tcp.tcp_port) + "/testdb_test") !=
+        CHECK(query(over_tcp.tcpUrl(), "SELECT 1") == "1");
+        CHECK(over_tcp.tcpUrl().find(":" + std::to_string(tcp.tcp_port) + "/testdb_test") !=
               std::string::npos);
         // Without the password TCP admits nobody; the socket still admits its owner.
         CHECK_THROWS_WITH(query("host=127.0.0.1 port=" + std::to_string(tcp.tcp_port) +
@@ -370,7 +370,7 @@ TEST_CASE("settings, database name and tcp_port are applied", "[embedded]") {
                                 "SELECT 1"),
                           Catch::Contains("password"));
         CHECK(query(over_tcp.url(), "SELECT 1") == "1");
-        CHECK(server.tcp_url().empty());
+        CHECK(server.tcpUrl().empty());
     }
 }
 
@@ -397,7 +397,7 @@ TEST_CASE("a failed start says why and leaves nothing behind", "[embedded]") {
     }
     SECTION("a TESTDB_PG_BINDIR without the binaries") {
         const EnvGuard env("TESTDB_PG_BINDIR", "/nonexistent/pg/bin");
-        CHECK_THROWS_WITH(EmbeddedServer::find_bin_dir(),
+        CHECK_THROWS_WITH(EmbeddedServer::findBinDir(),
                           Contains("/nonexistent/pg/bin") && Contains("TESTDB_PG_BINDIR"));
         CHECK_THROWS_AS(EmbeddedServer::start(options), EmbeddedServerError);
     }
@@ -427,13 +427,13 @@ TEST_CASE("a detached server outlives its object until stop_detached", "[embedde
     CHECK(query(url, "SELECT 1") == "1");
     CHECK(fs::exists(dir / "detached"));
     CHECK_FALSE(fs::exists(dir / "owner.pid"));
-    CHECK(EmbeddedServer::sweep_orphans(base.path).empty());
+    CHECK(EmbeddedServer::sweepOrphans(base.path).empty());
 
-    CHECK(EmbeddedServer::stop_detached(dir));
+    CHECK(EmbeddedServer::stopDetached(dir));
     CHECK_FALSE(fs::exists(dir));
     CHECK_FALSE(alive(pid));
-    CHECK_FALSE(EmbeddedServer::stop_detached(dir));
-    CHECK_THROWS_WITH(EmbeddedServer::stop_detached(base.path), Contains("refusing"));
+    CHECK_FALSE(EmbeddedServer::stopDetached(dir));
+    CHECK_THROWS_WITH(EmbeddedServer::stopDetached(base.path), Contains("refusing"));
 }
 
 TEST_CASE("sweep_orphans removes the servers of dead processes only", "[embedded]") {
@@ -450,7 +450,7 @@ TEST_CASE("sweep_orphans removes the servers of dead processes only", "[embedded
     REQUIRE(alive(postmaster));
 
     EmbeddedServer mine = EmbeddedServer::start(options);  // owner alive: kept
-    const std::vector<fs::path> removed = EmbeddedServer::sweep_orphans(base.path);
+    const std::vector<fs::path> removed = EmbeddedServer::sweepOrphans(base.path);
     REQUIRE(removed.size() == 1);
     CHECK(removed.front() == orphan);
     CHECK_FALSE(fs::exists(orphan));

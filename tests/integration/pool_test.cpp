@@ -38,12 +38,12 @@ TEST_CASE("every translation unit sees the same getTestDb()", "[pool]") {
     testdb::TestDb& second = testdb::getTestDb();
     CHECK(&first == &second);
     CHECK(first.config().connection_limit == 3);
-    CHECK(first.run_token().size() == 6);
+    CHECK(first.runToken().size() == 6);
 }
 
 TEST_CASE("8 threads x 100 acquires never open more than 3 server backends", "[pool][threads]") {
     testdb::Pool pool(config_with(30s), "threads");
-    const std::string app = pool.application_name();
+    const std::string app = pool.applicationName();
     std::atomic<int> most_seen{0};
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
@@ -107,7 +107,7 @@ TEST_CASE("PoolTimeout carries its holders, limit and timeout as data", "[pool][
     testdb::Lease first = pool.acquire("first holder");
     const int first_line = __LINE__ - 1;
     testdb::Lease second = pool.acquire("second holder");
-    second.set_in_transaction(true);
+    second.setInTransaction(true);
     std::optional<testdb::PoolTimeout> timeout;
     std::thread other([&] {
         try {
@@ -214,7 +214,7 @@ TEST_CASE("a terminated backend is replaced on the next acquire", "[pool][broken
     int victim_pid = 0;
     {
         testdb::Lease victim = pool.acquire("victim");
-        victim_pid = victim.backend_pid();
+        victim_pid = victim.backendPid();
         testdb::Lease killer = pool.acquire("killer");
         pqxx::nontransaction tx(killer.connection());
         testdb::query(tx, "SELECT pg_terminate_backend($1)", victim_pid);
@@ -227,7 +227,7 @@ TEST_CASE("a terminated backend is replaced on the next acquire", "[pool][broken
     for (int i = 0; i < 3; ++i) {
         all.push_back(pool.acquire("after"));
         CHECK(testdb::queryValue<int>(pqxx::nontransaction(all.back().connection()), "SELECT 1") == 1);
-        CHECK(all.back().backend_pid() != victim_pid);
+        CHECK(all.back().backendPid() != victim_pid);
     }
     CHECK(pool.stats().replaced == 1);
 }
@@ -238,11 +238,11 @@ TEST_CASE("an idle connection terminated behind the pool's back is replaced",
     int idle_pid = 0;
     {
         testdb::Lease first = pool.acquire("first");
-        idle_pid = first.backend_pid();
+        idle_pid = first.backendPid();
     }
     {
         testdb::Lease killer = pool.acquire("killer");
-        REQUIRE(killer.backend_pid() == idle_pid);  // the idle one is reused first
+        REQUIRE(killer.backendPid() == idle_pid);  // the idle one is reused first
         testdb::Lease second = pool.acquire("second");
         testdb::query(pqxx::nontransaction(second.connection()),
                       "SELECT pg_terminate_backend($1)", idle_pid);
@@ -336,9 +336,9 @@ TEST_CASE("the safety guard refuses a database named app", "[pool][safety]") {
     });
     testdb::Config app = testdb::getTestDb().config();
     app.dbname = "app";
-    CHECK_THROWS_AS(testdb::require_safe_to_delete(app, "clean up tenants"),
+    CHECK_THROWS_AS(testdb::requireSafeToDelete(app, "clean up tenants"),
                     testdb::SafetyGuardError);
-    CHECK_NOTHROW(testdb::require_safe_to_delete(testdb::getTestDb().config(), "clean up"));
+    CHECK_NOTHROW(testdb::requireSafeToDelete(testdb::getTestDb().config(), "clean up"));
     testdb::withConnection([](pqxx::connection& conn) {
         pqxx::nontransaction(conn).exec("DROP DATABASE app");
     });
@@ -346,7 +346,7 @@ TEST_CASE("the safety guard refuses a database named app", "[pool][safety]") {
 
 TEST_CASE("each connection carries application_name <prefix>-<run token>", "[pool]") {
     testdb::TestDb& db = testdb::getTestDb();
-    const std::string expected = db.config().application_name + "-" + db.run_token();
+    const std::string expected = db.config().application_name + "-" + db.runToken();
     testdb::withConnection([&](pqxx::connection& conn) {
         pqxx::nontransaction tx(conn);
         CHECK(testdb::queryRow(tx, "SHOW application_name")[0].as<std::string>() == expected);

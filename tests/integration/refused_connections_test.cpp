@@ -79,7 +79,7 @@ TEST_CASE("refusal: refusalSqlstate names the refusal's SQLSTATE", "[refusal][er
 // clients (max_client_conn=2): the third connection is refused.
 TEST_CASE("refusal: PgBouncer's max_client_conn is ServerRefused; peak counts opened ones",
           "[.refusal-bouncer]") {
-    testdb::Pool pool(testdb::load_config(), "refusedbouncer");
+    testdb::Pool pool(testdb::loadConfig(), "refusedbouncer");
     REQUIRE(pool.config().connection_limit >= 3);
     std::vector<testdb::Lease> held;
     std::optional<std::string> refusal;

@@ -61,6 +61,6 @@ TEST_CASE("a run that fails at start writes its report with the error", "[selfte
     CHECK(report.pool.opened == 0);
     CHECK(report.files.empty());
     // The password is in no field of the report.
-    CHECK(report.to_json().find("hunter2pw") == std::string::npos);
+    CHECK(report.toJson().find("hunter2pw") == std::string::npos);
     std::filesystem::remove(report_path);
 }

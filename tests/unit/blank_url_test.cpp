@@ -17,7 +17,7 @@ TEST_CASE("an empty or blank DATABASE_URL_TEST in the environment is a ConfigErr
     const std::string value = GENERATE(as<std::string>{}, "", "   ", "\t\n");
     ScopedEnv url("DATABASE_URL_TEST", value);
     REQUIRE_THROWS_MATCHES(
-        testdb::load_config(), testdb::ConfigError,
+        testdb::loadConfig(), testdb::ConfigError,
         Catch::Matchers::Predicate<testdb::ConfigError>([](const testdb::ConfigError& e) {
             const std::string what = e.what();
             return what.rfind("ConfigError: DATABASE_URL_TEST is set but empty (environment)",
@@ -32,7 +32,7 @@ TEST_CASE("an empty DATABASE_URL_TEST in .env.test is a ConfigError naming the f
     CleanEnv clean;
     ScopedWorkDir dir;
     const auto file = dir.write(".env.test", "DATABASE_URL_TEST=\nTESTDB_CONNECTION_LIMIT=2\n");
-    REQUIRE_THROWS_WITH(testdb::load_config(),
+    REQUIRE_THROWS_WITH(testdb::loadConfig(),
                         Catch::StartsWith("ConfigError: DATABASE_URL_TEST is set but empty") &&
                             Catch::Contains(file.string()) && Catch::Contains("unset it"));
 }
@@ -41,5 +41,5 @@ TEST_CASE("an unset DATABASE_URL_TEST still asks for the embedded server", "[con
     CleanEnv clean;
     ScopedWorkDir dir;
     dir.write(".env.test", "TESTDB_CONNECTION_LIMIT=2\n");
-    CHECK(testdb::load_config().source == testdb::ConfigSource::Embedded);
+    CHECK(testdb::loadConfig().source == testdb::ConfigSource::Embedded);
 }

@@ -1,4 +1,4 @@
-// Config::parse and load_config: every testdb parameter, every bad value,
+// Config::parse and loadConfig: every testdb parameter, every bad value,
 // the lookup order, and passwords kept out of every message.
 #include <catch2/catch.hpp>
 
@@ -10,7 +10,7 @@
 using testdb::Config;
 using testdb::ConfigError;
 using testdb::ConfigSource;
-using testdb::load_config;
+using testdb::loadConfig;
 using testdb_unit::CleanEnv;
 using testdb_unit::ScopedEnv;
 using testdb_unit::ScopedWorkDir;
@@ -182,8 +182,8 @@ TEST_CASE("errors never contain the password", "[config]") {
 
 TEST_CASE("to_string and masked_url mask the password and show every setting", "[config]") {
     const auto c = Config::parse("postgresql://app:hunter2@h:1/t_test?connection_limit=4");
-    CHECK(c.masked_url() == "postgresql://app:****@h:1/t_test");
-    const auto text = c.to_string();
+    CHECK(c.maskedUrl() == "postgresql://app:****@h:1/t_test");
+    const auto text = c.toString();
     CHECK(text.find("hunter2") == std::string::npos);
     CHECK_THAT(text, Catch::Contains("connection_limit=4"));
     CHECK_THAT(text, Catch::Contains("pool_timeout=5000ms"));
@@ -192,17 +192,17 @@ TEST_CASE("to_string and masked_url mask the password and show every setting", "
 TEST_CASE("connection_string carries connect_timeout and the run's application_name",
           "[config]") {
     const auto c = Config::parse("postgresql://h/t_test?connect_timeout=3&application_name=ci");
-    CHECK(c.connection_string("ab12cd") ==
+    CHECK(c.connectionString("ab12cd") ==
           "postgresql://h/t_test?connect_timeout=3&application_name=ci-ab12cd");
     const auto d = Config::parse("postgresql://h/t_test?sslmode=disable");
-    CHECK(d.connection_string("x") ==
+    CHECK(d.connectionString("x") ==
           "postgresql://h/t_test?sslmode=disable&connect_timeout=5&application_name=testdb-x");
 }
 
 TEST_CASE("load_config falls back to the embedded default when nothing is set", "[config]") {
     CleanEnv clean;
     ScopedWorkDir dir;
-    const auto c = load_config();
+    const auto c = loadConfig();
     CHECK(c.source == ConfigSource::Embedded);
     CHECK(c.libpq_url.empty());
     CHECK(c.connection_limit == 3);
@@ -212,7 +212,7 @@ TEST_CASE("load_config reads DATABASE_URL_TEST from the environment", "[config]"
     CleanEnv clean;
     ScopedWorkDir dir;
     ScopedEnv url("DATABASE_URL_TEST", "postgresql://h/env_test?connection_limit=2");
-    const auto c = load_config();
+    const auto c = loadConfig();
     CHECK(c.source == ConfigSource::Environment);
     CHECK(c.dbname == "env_test");
     CHECK(c.connection_limit == 2);
@@ -222,7 +222,7 @@ TEST_CASE("load_config reads .env.test when the environment has nothing", "[conf
     CleanEnv clean;
     ScopedWorkDir dir;
     const auto file = dir.write(".env.test", "DATABASE_URL_TEST=postgresql://h/file_test\n");
-    const auto c = load_config();
+    const auto c = loadConfig();
     CHECK(c.source == ConfigSource::DotEnvFile);
     CHECK(c.dbname == "file_test");
     CHECK(c.source_file == file);
@@ -233,7 +233,7 @@ TEST_CASE("the environment wins over .env.test", "[config]") {
     ScopedWorkDir dir;
     dir.write(".env.test", "DATABASE_URL_TEST=postgresql://h/file_test\n");
     ScopedEnv url("DATABASE_URL_TEST", "postgresql://h/env_test");
-    CHECK(load_config().dbname == "env_test");
+    CHECK(loadConfig().dbname == "env_test");
 }
 
 TEST_CASE("TESTDB_* variables set the pool for the embedded default", "[config]") {
@@ -242,7 +242,7 @@ TEST_CASE("TESTDB_* variables set the pool for the embedded default", "[config]"
     ScopedEnv limit("TESTDB_CONNECTION_LIMIT", "2");
     ScopedEnv timeout("TESTDB_POOL_TIMEOUT", "1.5");
     ScopedEnv name("TESTDB_APPLICATION_NAME", "suite");
-    const auto c = load_config();
+    const auto c = loadConfig();
     CHECK(c.connection_limit == 2);
     CHECK(c.pool_timeout.count() == 1500);
     CHECK(c.application_name == "suite");
@@ -254,7 +254,7 @@ TEST_CASE("a parameter in the URL wins over its TESTDB_* variable", "[config]") 
     ScopedEnv url("DATABASE_URL_TEST", "postgresql://h/t_test?connection_limit=5");
     ScopedEnv limit("TESTDB_CONNECTION_LIMIT", "2");
     ScopedEnv timeout("TESTDB_POOL_TIMEOUT", "9");
-    const auto c = load_config();
+    const auto c = loadConfig();
     CHECK(c.connection_limit == 5);
     CHECK(c.pool_timeout.count() == 9000);
 }
@@ -263,7 +263,7 @@ TEST_CASE("a bad TESTDB_* variable is a ConfigError naming the variable", "[conf
     CleanEnv clean;
     ScopedWorkDir dir;
     ScopedEnv limit("TESTDB_CONNECTION_LIMIT", "lots");
-    REQUIRE_THROWS_WITH(load_config(), Catch::Contains("TESTDB_CONNECTION_LIMIT=lots") &&
+    REQUIRE_THROWS_WITH(loadConfig(), Catch::Contains("TESTDB_CONNECTION_LIMIT=lots") &&
                                            Catch::Contains("(environment)"));
 }
 
@@ -272,7 +272,7 @@ TEST_CASE("a bad URL in .env.test is reported with the file's path", "[config]")
     ScopedWorkDir dir;
     const auto file =
         dir.write(".env.test", "DATABASE_URL_TEST=postgresql://u:pw@h/t?connection_limit=0\n");
-    REQUIRE_THROWS_WITH(load_config(),
+    REQUIRE_THROWS_WITH(loadConfig(),
                         Catch::Contains(file.string()) && Catch::Contains("connection_limit=0"));
 }
 
@@ -280,17 +280,17 @@ TEST_CASE("TESTDB_MAX_PROCESSES and TESTDB_SLOT_TIMEOUT set the process budget",
     CleanEnv clean;
     ScopedWorkDir dir;
     ScopedEnv url("DATABASE_URL_TEST", "postgresql://h/t_test");
-    CHECK(load_config().max_processes == 0);  // no budget unless asked for
+    CHECK(loadConfig().max_processes == 0);  // no budget unless asked for
     {
         ScopedEnv processes("TESTDB_MAX_PROCESSES", "4");
         ScopedEnv timeout("TESTDB_SLOT_TIMEOUT", "90");
-        const auto c = load_config();
+        const auto c = loadConfig();
         CHECK(c.max_processes == 4);
         CHECK(c.slot_timeout.count() == 90000);
-        CHECK_THAT(c.to_string(), Catch::Contains("max_processes=4"));
+        CHECK_THAT(c.toString(), Catch::Contains("max_processes=4"));
     }
     ScopedEnv processes("TESTDB_MAX_PROCESSES", "auto");
-    CHECK(load_config().max_processes == testdb::kAutoMaxProcesses);
+    CHECK(loadConfig().max_processes == testdb::kAutoMaxProcesses);
 }
 
 TEST_CASE("a bad TESTDB_MAX_PROCESSES is a ConfigError naming it and the choices", "[config][budget]") {
@@ -298,12 +298,12 @@ TEST_CASE("a bad TESTDB_MAX_PROCESSES is a ConfigError naming it and the choices
     ScopedWorkDir dir;
     for (const char* bad : {"-1", "many", "2.5"}) {
         ScopedEnv processes("TESTDB_MAX_PROCESSES", bad);
-        REQUIRE_THROWS_WITH(load_config(),
+        REQUIRE_THROWS_WITH(loadConfig(),
                             Catch::Contains(std::string("TESTDB_MAX_PROCESSES=") + bad) &&
                                 Catch::Contains("auto"));
     }
     dir.write(".env.test", "TESTDB_SLOT_TIMEOUT=soon\n");
-    REQUIRE_THROWS_WITH(load_config(), Catch::Contains("TESTDB_SLOT_TIMEOUT=soon") &&
+    REQUIRE_THROWS_WITH(loadConfig(), Catch::Contains("TESTDB_SLOT_TIMEOUT=soon") &&
                                            Catch::Contains(".env.test"));
 }
 

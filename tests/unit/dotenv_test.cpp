@@ -6,12 +6,12 @@
 #include "testdb/errors.hpp"
 
 using testdb::ConfigError;
-using testdb::parse_dotenv;
+using testdb::parseDotenv;
 using testdb_unit::ScopedEnv;
 using testdb_unit::ScopedWorkDir;
 
 TEST_CASE("dotenv: plain, exported, quoted and commented lines", "[dotenv]") {
-    const auto values = parse_dotenv(
+    const auto values = parseDotenv(
         "# a comment\n"
         "\n"
         "A=1\n"
@@ -36,24 +36,24 @@ TEST_CASE("dotenv: plain, exported, quoted and commented lines", "[dotenv]") {
 }
 
 TEST_CASE("dotenv: the last line may lack a newline; later lines win", "[dotenv]") {
-    const auto values = parse_dotenv("A=1\nA=2");
+    const auto values = parseDotenv("A=1\nA=2");
     CHECK(values.at("A") == "2");
 }
 
 TEST_CASE("dotenv: a line without '=' names the file and line", "[dotenv]") {
-    REQUIRE_THROWS_AS(parse_dotenv("A=1\nnot a setting\n", "/x/.env.test"), ConfigError);
-    REQUIRE_THROWS_WITH(parse_dotenv("A=1\nnot a setting\n", "/x/.env.test"),
+    REQUIRE_THROWS_AS(parseDotenv("A=1\nnot a setting\n", "/x/.env.test"), ConfigError);
+    REQUIRE_THROWS_WITH(parseDotenv("A=1\nnot a setting\n", "/x/.env.test"),
                         Catch::Contains("/x/.env.test:2: missing '='"));
 }
 
 TEST_CASE("dotenv: an invalid name is refused", "[dotenv]") {
-    REQUIRE_THROWS_WITH(parse_dotenv("1ABC=x\n"), Catch::Contains("invalid name '1ABC'"));
-    REQUIRE_THROWS_WITH(parse_dotenv("MY-VAR=x\n"), Catch::Contains("invalid name 'MY-VAR'"));
+    REQUIRE_THROWS_WITH(parseDotenv("1ABC=x\n"), Catch::Contains("invalid name '1ABC'"));
+    REQUIRE_THROWS_WITH(parseDotenv("MY-VAR=x\n"), Catch::Contains("invalid name 'MY-VAR'"));
 }
 
 TEST_CASE("dotenv: an unterminated quote is refused without echoing a password", "[dotenv]") {
     try {
-        parse_dotenv("DATABASE_URL_TEST=\"postgresql://u:topsecret@h/t\n");
+        parseDotenv("DATABASE_URL_TEST=\"postgresql://u:topsecret@h/t\n");
         FAIL("no error");
     } catch (const ConfigError& e) {
         const std::string msg = e.what();
@@ -63,7 +63,7 @@ TEST_CASE("dotenv: an unterminated quote is refused without echoing a password",
 }
 
 TEST_CASE("dotenv: text after a closing quote is refused", "[dotenv]") {
-    REQUIRE_THROWS_WITH(parse_dotenv("A=\"x\" y\n"),
+    REQUIRE_THROWS_WITH(parseDotenv("A=\"x\" y\n"),
                         Catch::Contains("text after the closing quote"));
 }
 
@@ -72,8 +72,8 @@ TEST_CASE("dotenv: the nearest .env.test from a subdirectory is found", "[dotenv
     const auto top = dir.write(".env.test", "A=top\n");
     const auto nested = dir.write("a/b/.env.test", "A=nested\n");
     std::filesystem::create_directories(dir.path() / "a/b/c");
-    CHECK(testdb::find_dotenv_file(dir.path() / "a/b/c") == nested);
-    CHECK(testdb::find_dotenv_file(dir.path() / "a") == top);
+    CHECK(testdb::findDotenvFile(dir.path() / "a/b/c") == nested);
+    CHECK(testdb::findDotenvFile(dir.path() / "a") == top);
 }
 
 TEST_CASE("dotenv: the lookup stops at the repository root", "[dotenv]") {
@@ -81,7 +81,7 @@ TEST_CASE("dotenv: the lookup stops at the repository root", "[dotenv]") {
     dir.write(".env.test", "A=outside\n");
     std::filesystem::create_directories(dir.path() / "repo/.git");
     std::filesystem::create_directories(dir.path() / "repo/src");
-    CHECK_FALSE(testdb::find_dotenv_file(dir.path() / "repo/src").has_value());
+    CHECK_FALSE(testdb::findDotenvFile(dir.path() / "repo/src").has_value());
 }
 
 TEST_CASE("setting(): the environment first, then .env.test", "[dotenv]") {

@@ -22,7 +22,7 @@ TEST_CASE("a bad setting's ConfigError names where .env.test.example is", "[conf
     CleanEnv clean;
     ScopedWorkDir dir;
     ScopedEnv limit("TESTDB_CONNECTION_LIMIT", "lots");
-    REQUIRE_THROWS_WITH(testdb::load_config(),
+    REQUIRE_THROWS_WITH(testdb::loadConfig(),
                         Catch::Contains("see " + testdb::envExamplePath() + " for every setting"));
 }
 
@@ -30,6 +30,6 @@ TEST_CASE("a bad .env.test line's ConfigError names where .env.test.example is",
     CleanEnv clean;
     ScopedWorkDir dir;
     dir.write(".env.test", "this line has no equals sign\n");
-    REQUIRE_THROWS_WITH(testdb::load_config(),
+    REQUIRE_THROWS_WITH(testdb::loadConfig(),
                         Catch::Contains("see " + testdb::envExamplePath() + "."));
 }

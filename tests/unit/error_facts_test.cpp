@@ -23,7 +23,7 @@ testdb::ConfigError config_error_of(const std::string& url) {
     return testdb::ConfigError("unreachable");
 }
 
-// The ConfigError load_config() throws for DATABASE_URL_TEST=`url` and `name`=`value`.
+// The ConfigError loadConfig() throws for DATABASE_URL_TEST=`url` and `name`=`value`.
 testdb::ConfigError config_error_from_env(const std::string& url, const std::string& name,
                                           const std::string& value) {
     const testdb_unit::CleanEnv clean;
@@ -31,7 +31,7 @@ testdb::ConfigError config_error_from_env(const std::string& url, const std::str
     const testdb_unit::ScopedEnv url_env("DATABASE_URL_TEST", url);
     const testdb_unit::ScopedEnv setting(name, value);
     try {
-        testdb::load_config();
+        testdb::loadConfig();
     } catch (const testdb::ConfigError& e) {
         return e;
     }

@@ -54,7 +54,7 @@ TEST_CASE("errors thrown by testdb's own code start with their class name", "[er
     CleanEnv clean;
     CHECK_THROWS_WITH(testdb::Config::parse("mysql://h/db_test"), StartsWith("ConfigError: "));
     CHECK_THROWS_WITH(testdb::parseIsolation("savepoint"), StartsWith("ConfigError: "));
-    CHECK_THROWS_WITH(testdb::require_safe_to_delete("app", "clean up"),
+    CHECK_THROWS_WITH(testdb::requireSafeToDelete("app", "clean up"),
                       StartsWith("SafetyGuardError: "));
     testdb::EmbeddedServerOptions options;
     options.database = "app";

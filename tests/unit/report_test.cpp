@@ -34,7 +34,7 @@ RunReport sample() {
 }  // namespace
 
 TEST_CASE("report: JSON round trip keeps every field", "[report]") {
-    const RunReport back = RunReport::from_json(sample().to_json());
+    const RunReport back = RunReport::fromJson(sample().toJson());
     CHECK(back.run_token == "ab12cd");
     CHECK(back.tests_total == 4);
     CHECK(back.tests_failed == 1);
@@ -52,10 +52,10 @@ TEST_CASE("report: JSON round trip keeps every field", "[report]") {
 }
 
 TEST_CASE("report: malformed JSON is an Error naming its origin", "[report]") {
-    REQUIRE_THROWS_AS(RunReport::from_json("{not json", "/tmp/r.json"), testdb::Error);
-    REQUIRE_THROWS_WITH(RunReport::from_json("{not json", "/tmp/r.json"),
+    REQUIRE_THROWS_AS(RunReport::fromJson("{not json", "/tmp/r.json"), testdb::Error);
+    REQUIRE_THROWS_WITH(RunReport::fromJson("{not json", "/tmp/r.json"),
                         Catch::Contains("/tmp/r.json"));
-    REQUIRE_THROWS_WITH(RunReport::from_json("{\"format\": 1}", "r.json"),
+    REQUIRE_THROWS_WITH(RunReport::fromJson("{\"format\": 1}", "r.json"),
                         Catch::Contains("r.json"));
 }
 
@@ -71,7 +71,7 @@ TEST_CASE("report: write then read through a file", "[report]") {
 
 TEST_CASE("report: the summary line names tests, failures, peak, waits and leftovers",
           "[report]") {
-    const std::string line = sample().summary_line();
+    const std::string line = sample().summaryLine();
     CAPTURE(line);
     CHECK_THAT(line, Catch::Contains("3/4 tests passed"));
     CHECK_THAT(line, Catch::Contains("peak connections 3/3"));

@@ -83,7 +83,7 @@ inline const testdb::Factory paymentEvents = testdb::Factory("payment_events", "
                                                  .column("amount_cents", "10000")
                                                  .column("outcome", "applied");
 
-/// The tenant's key as the booking library's type. (Not Tenant::id_as<>():
+/// The tenant's key as the booking library's type. (Not Tenant::idAs<>():
 /// it calls the one-argument pqxx::from_string<T>(), which libpqxx 6.4 lacks.)
 inline booking::TenantId idOf(const testdb::Tenant& tenant) {
     return booking::TenantId{std::stoll(tenant.id())};

@@ -64,7 +64,7 @@ TEST_CASE("tiny: fails on purpose", "[.fail]") {
 
 TEST_CASE("tiny: opens connections behind the pool's back", "[.overflow]") {
     auto& db = testdb::getTestDb();
-    const std::string conninfo = db.config().connection_string(db.run_token());
+    const std::string conninfo = db.config().connectionString(db.runToken());
     std::vector<std::unique_ptr<pqxx::connection>> raw;  // testdb-lint: allow raw-connection
     for (int i = 0; i < 4; ++i) {
         raw.push_back(

@@ -63,7 +63,7 @@ inline bool wait_for_parent(const std::string& name, std::chrono::seconds timeou
 /// "<server directory> <postmaster pid>" of this process's embedded server,
 /// or "external" when DATABASE_URL_TEST named a server.
 inline std::string server_info() {
-    const testdb::EmbeddedServer* server = testdb::getTestDb().embedded_server();
+    const testdb::EmbeddedServer* server = testdb::getTestDb().embeddedServer();
     return server == nullptr ? std::string("external")
                              : server->directory().string() + " " + std::to_string(server->pid());
 }

@@ -30,7 +30,7 @@ TEST_CASE("idle 1: keeps a lease idle in a transaction", "[.idle]") {
     static testdb::Lease kept;
     kept = testdb::getTestDb().acquire("idle in transaction on purpose");
     pqxx::nontransaction(kept.connection()).exec("BEGIN; SELECT count(*) FROM items");
-    kept.set_in_transaction(true);  // as documented for a transaction opened by hand
+    kept.setInTransaction(true);  // as documented for a transaction opened by hand
 }
 
 TEST_CASE("idle 2: the next test is unaffected", "[.idle]") {
@@ -49,5 +49,5 @@ TEST_CASE("idle-lock 1: keeps a transaction that locks its tenant", "[.idle-lock
     pqxx::nontransaction(kept.connection())
         .exec("BEGIN; INSERT INTO items (tenant_id, slug, label) VALUES (" + tenant.id() +
               ", 'idle-row', 'never committed')");
-    kept.set_in_transaction(true);
+    kept.setInTransaction(true);
 }
