@@ -2,6 +2,9 @@
 # and by the installed testdbConfig.cmake, so both resolve the same targets.
 include(CMakeFindDependencyMacro)
 find_dependency(Threads)
+# OpenSSL's libcrypto: SHA-256 of the schema's migrations (the hash that
+# names templates and decides whether to apply). libpq links it already.
+find_dependency(OpenSSL COMPONENTS Crypto)
 
 # libpqxx, behind one target (testdb::libpqxx) whichever way it was found:
 # its own CMake package (libpqxx::pqxx, shipped by 7.x and 8.x; found through

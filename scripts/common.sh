@@ -10,9 +10,10 @@ JOBS="${JOBS:-$(nproc)}"
 # Debian 12 packages testdb needs to build, test and run its embedded server.
 TESTDB_PACKAGES=(
   ca-certificates cmake g++ make pkg-config git ccache
-  libpqxx-dev libpq-dev catch2 libgtest-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
+  libpqxx-dev libpq-dev libssl-dev catch2 libgtest-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   postgresql-15
   python3-yaml  # tests/docs: the CI recipes of docs/ci are parsed and run
+  sqitch libdbd-pg-perl  # tests/migrations: MIGRATE_COMMAND with a real tool
 )
 
 say() { printf '\n== %s\n' "$*"; }

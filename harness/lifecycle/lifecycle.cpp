@@ -17,6 +17,7 @@
 #include "harness/lifecycle/run_recorder.hpp"
 #include "harness/lifecycle/test_phase.hpp"
 #include "harness/lifecycle/tier_choice.hpp"
+#include "harness/schema/suite_schema.hpp"
 #include "harness/tenancy/leftovers.hpp"
 #include "testdb/config.hpp"
 #include "testdb/context.hpp"
@@ -202,8 +203,8 @@ void Lifecycle::runStarting(const std::vector<TestCaseInfo>& tests) try {
         detail::requireRunningTest("\"" + label + "\" asked for a connection", where);
     });
     contexts::bindPool(db.pool());
-    if (!suite.schema_file.empty()) {
-        applySchemaOnce(db.pool(), suite.schema_file);
+    if (detail::has_schema(suite)) {
+        detail::apply_suite_schema(db.pool(), suite);
     }
     std::vector<std::string> slugs;
     slugs.reserve(files.size());

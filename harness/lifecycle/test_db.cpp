@@ -2,6 +2,7 @@
 
 #include "harness/common/log.hpp"
 #include "harness/lifecycle/tier_choice.hpp"
+#include "harness/schema/suite_schema.hpp"
 #include "testdb/errors.hpp"
 #include "testdb/lifecycle.hpp"
 #include "testdb/run_token.hpp"
@@ -44,13 +45,13 @@ TestDb::TestDb() : config_(loadConfig()), run_token_(testdb::runToken()) {
     }
     if (detail::runTierClaimed() && suiteIsolation() == Isolation::Database) {
         const SuiteSettings suite = suiteSettings();
-        if (suite.schema_file.empty()) {
+        if (!detail::has_schema(suite)) {
             throw ConfigError("ConfigError: the database isolation tier clones a template built "
                               "from the suite's schema, but suite " + suite.name + " has none.\n"
                               "Fix: give testdb_add_integration_suite a SCHEMA file (or set "
-                              "TESTDB_SCHEMA).");
+                              "TESTDB_SCHEMA, or TESTDB_MIGRATE_COMMAND).");
         }
-        cloneDatabase(suite.schema_file);  // before the pool: it is built against the clone
+        cloneDatabase(suite);  // before the pool: it is built against the clone
     }
     pool_ = std::make_unique<Pool>(config_, run_token_);
     detail::log().info("run {}: {}", run_token_, config_.toString());

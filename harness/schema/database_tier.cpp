@@ -7,6 +7,7 @@
 
 #include "harness/common/log.hpp"
 #include "harness/schema/schema_apply.hpp"
+#include "harness/schema/suite_schema.hpp"
 #include "testdb/errors.hpp"
 #include "testdb/query.hpp"
 #include "testdb/safety.hpp"
@@ -60,8 +61,7 @@ void sweep_stale_clones(pqxx::connection& admin) {
 
 // Builds the template under an advisory lock unless a complete one exists.
 void ensure_template(pqxx::connection& admin, const Config& config,
-                     const std::string& template_name, const std::filesystem::path& file,
-                     const std::string& sql) {
+                     const std::string& template_name, const detail::MigrationSet& set) {
     pqxx::nontransaction tx(admin, "testdb: template");
     // Session lock: CREATE DATABASE cannot run inside a transaction block.
     testdb::query(tx, "SELECT pg_advisory_lock(hashtext($1))", template_name);
@@ -84,14 +84,20 @@ void ensure_template(pqxx::connection& admin, const Config& config,
     tx.exec("DROP DATABASE IF EXISTS " + quoted(admin, template_name));
     tx.exec("CREATE DATABASE " + quoted(admin, template_name));
     try {
-        pqxx::connection conn(with_database(config, template_name).connectionString("tpl"));
-        detail::apply_schema(conn, file, sql);
+        const Config target = with_database(config, template_name);
+        pqxx::connection conn(target.connectionString("tpl"));
+        detail::apply_migrations(conn, set, target);
     } catch (...) {
         tx.exec("DROP DATABASE IF EXISTS " + quoted(admin, template_name));
         throw;
     }
+    // Marked a template only once every migration committed: a crash or a
+    // failed non-transactional migration leaves it unmarked, and the next
+    // run rebuilds it.
+    tx.exec("COMMENT ON DATABASE " + quoted(admin, template_name) + " IS " +
+            tx.quote("testdb template: " + set.source.string() + " sha256 " + set.hash));
     tx.exec("ALTER DATABASE " + quoted(admin, template_name) + " WITH IS_TEMPLATE true");
-    detail::log().info("built template database {} from {}", template_name, file.string());
+    detail::log().info("built template database {} from {}", template_name, set.source.string());
 }
 
 }  // namespace
@@ -107,17 +113,18 @@ void TestDb::useClonedDatabase(const std::filesystem::path& schema_file) {
         "ISOLATION database on the suite, or registerSuite() before the first getTestDb()).");
 }
 
-void TestDb::cloneDatabase(const std::filesystem::path& schema_file) {
+void TestDb::cloneDatabase(const SuiteSettings& suite) {
     requireSafeToDelete(config_, "create and drop per-run databases");
-    const std::string sql = detail::read_schema(schema_file);
-    const std::string template_name = "testdb_tpl_" + schemaHash(sql);
+    const detail::MigrationSet set = detail::suite_migrations(suite);
+    // 40 of the hash's 64 hex digits: a database name holds at most 63 bytes.
+    const std::string template_name = "testdb_tpl_" + set.hash.substr(0, 40);
     const std::string clone = "testdb_run_" + run_token_;
     try {
         // One connection beside the (still empty) pool, closed before the
         // pool opens any: the process never exceeds connection_limit.
         pqxx::connection admin(config_.connectionString(run_token_));
         sweep_stale_clones(admin);
-        ensure_template(admin, config_, template_name, schema_file, sql);
+        ensure_template(admin, config_, template_name, set);
         pqxx::nontransaction tx(admin, "testdb: clone");
         tx.exec("DROP DATABASE IF EXISTS " + quoted(admin, clone) + " WITH (FORCE)");
         tx.exec("CREATE DATABASE " + quoted(admin, clone) + " TEMPLATE " +

@@ -273,6 +273,39 @@ public:
     explicit LeakError(const std::string& message) : Error("LeakError", message) {}
 };
 
+/// The suite's schema could not be applied: a migration failed on the server
+/// (file() and line() say where), or MIGRATE_COMMAND failed. Nothing of the
+/// failed file stays applied; the next run starts the schema afresh.
+class SchemaError : public Error {
+public:
+    /// @param message what happened, the input and the fix (prefixed with
+    /// the class name unless it starts with it).
+    explicit SchemaError(const std::string& message) : Error("SchemaError", message) {}
+
+    /// @param message as above.
+    /// @param file the migration file (or the command) that failed.
+    /// @param line its line the server's error position points at; 0 when unknown.
+    /// @param statement the statement that failed, as far as it could be found.
+    SchemaError(const std::string& message, std::string file, int line, std::string statement)
+        : Error("SchemaError", message),
+          facts_(Facts{std::move(file), line, std::move(statement)}) {}
+
+    /// The migration file that failed (MIGRATE_COMMAND: the command), "" when unknown.
+    const std::string& file() const noexcept { return facts_.get().file; }
+    /// The line of file() the error is on (1-based), 0 when the server gave no position.
+    int line() const noexcept { return facts_.get().line; }
+    /// The failing statement's text, "" when unknown.
+    const std::string& statement() const noexcept { return facts_.get().statement; }
+
+private:
+    struct Facts {
+        std::string file;
+        int line = 0;
+        std::string statement;
+    };
+    detail::SharedFacts<Facts> facts_;
+};
+
 /// True when libpq's connection error `message` says the server, or a pooler
 /// in front of it, has no connection slot left for this client: PostgreSQL's
 /// SQLSTATE 53300 ("too many clients already", "remaining connection slots

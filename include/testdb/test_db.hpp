@@ -24,6 +24,8 @@ namespace testdb {
 
 /// The process-wide test database: settings, server, pool, run identity.
 /// Get it with getTestDb(); never construct one.
+struct SuiteSettings;
+
 class TestDb {
 public:
     TestDb(const TestDb&) = delete;
@@ -86,7 +88,7 @@ public:
 private:
     friend TestDb& getTestDb();
     TestDb();
-    void cloneDatabase(const std::filesystem::path& schema_file);
+    void cloneDatabase(const SuiteSettings& suite);
     void dropClonedDatabase() noexcept;
 
     Config config_;

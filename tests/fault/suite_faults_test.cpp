@@ -206,7 +206,7 @@ TEST_CASE("10. a database without \"test\" in its name is refused before any DEL
     CHECK(app.count("SELECT count(*) FROM tenants") == 2);
     CHECK(app.count("SELECT count(*) FROM items") == 2);
     // The guard runs before the schema: 'app' gets no tables of the suite.
-    CHECK(app.value("SELECT to_regclass('testdb_schema_versions') IS NULL") == "t");
+    CHECK(app.value("SELECT to_regclass('testdb_schema_state') IS NULL") == "t");
 }
 
 TEST_CASE(
