@@ -164,7 +164,7 @@ void clone_case(const std::string& template_name, const std::string& strategy) {
 // if needed and clones it, N tenant-tier cases in the clone, shutdown()
 // (which drops the clone).
 int database_tier_child(int cases, const std::string& outfile) {
-    const std::string tpl = "testdb_tpl_" + testdb::schemaHash(bench::read_text(TESTDB_BENCH_SCHEMA));
+    const std::string tpl = "testdb_tpl_" + testdb::migrationHash(TESTDB_BENCH_SCHEMA).substr(0, 40);
     bool template_existed = false;
     {
         // The configured database (the parent's server), read before the

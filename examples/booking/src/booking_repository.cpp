@@ -15,7 +15,7 @@
 namespace booking {
 namespace {
 
-// The partial unique index of schema.sql that decides the date race.
+// The partial unique index of migrations/3_bookings.sql that decides the date race.
 const char* const kOneConfirmedPerDate = "bookings_one_confirmed_per_date";
 
 const char* const kSelectBooking =
