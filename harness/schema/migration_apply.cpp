@@ -54,8 +54,8 @@ void rebuild_database(pqxx::transaction_base& tx, const std::string& database,
         tx.exec("DROP SCHEMA " + tx.quote_name(row[0].c_str()) + " CASCADE");
     }
     tx.exec("CREATE SCHEMA public");
-    log().warn("rebuilt database {}: the migrations in {} changed since they were applied",
-               database, set.source.string());
+    log().warn("rebuilt database {}: the schema from {} changed, or its last apply did not "
+               "complete", database, set.source.string());
 }
 
 bool needs_rebuild(Recorded recorded, const MigrationSet& set) {
@@ -98,24 +98,33 @@ std::string source_key(const MigrationSet& set) {
 // Some file cannot run in a transaction (dbmate's transaction:false), or a
 // command of its own applies them: each file commits on its own, under a
 // session lock, and the state says "incomplete" until the last one did.
+// libpqxx allows one transaction object per connection at a time, so each
+// step opens its own.
 bool apply_in_steps(pqxx::connection& conn, const MigrationSet& set, const std::string& source,
                     const Config& target) {
-    pqxx::nontransaction lock(conn, "testdb: schema lock");
-    lock.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
+    pqxx::nontransaction(conn, "testdb: schema lock")
+        .exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
     struct Unlock {
-        pqxx::nontransaction& tx;
+        pqxx::connection& conn;
         ~Unlock() {
             try {
-                tx.exec(std::string("SELECT pg_advisory_unlock(") + kLockKey + ")");
+                pqxx::nontransaction(conn, "testdb: schema unlock")
+                    .exec(std::string("SELECT pg_advisory_unlock(") + kLockKey + ")");
             } catch (...) {  // NOLINT(bugprone-empty-catch): the session's end releases it too
             }
         }
-    } unlock{lock};
-    const Recorded recorded = read_state(lock, source, set.hash);
-    if (recorded == Recorded::Same) return false;
-    if (recorded != Recorded::Nothing) rebuild_database(lock, conn.dbname(), set);
-    read_state(lock, source, set.hash);  // the table again, after a rebuild
-    write_state(lock, set, source, false);
+    } unlock{conn};
+    {
+        pqxx::work tx(conn, "testdb: schema state");
+        const Recorded recorded = read_state(tx, source, set.hash);
+        if (recorded == Recorded::Same) return false;
+        if (recorded != Recorded::Nothing) {
+            rebuild_database(tx, conn.dbname(), set);
+            read_state(tx, source, set.hash);
+        }
+        write_state(tx, set, source, false);
+        tx.commit();
+    }
     if (set.layout == MigrationLayout::Command) run_migrate_command(set, target);
     for (const MigrationFile& file : set.files) {
         if (file.transactional) {
@@ -123,10 +132,15 @@ bool apply_in_steps(pqxx::connection& conn, const MigrationSet& set, const std::
             run_file(tx, file, false);
             tx.commit();
         } else {
-            run_file(lock, file, false);
+            pqxx::nontransaction tx(conn, "testdb: migration");
+            run_file(tx, file, false);
         }
     }
-    write_state(lock, set, source, true);
+    pqxx::work tx(conn, "testdb: schema state");
+    write_state(tx, set, source, true);
+    tx.commit();
+    log().info("applied schema {} ({} layout, in steps, sha256 {})", set.source.string(),
+               layoutName(set.layout), set.hash);
     return true;
 }
 
