@@ -80,9 +80,10 @@ export LSAN_OPTIONS="suppressions=$TESTDB_ROOT/.ci/lsan.supp"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # Not here: the tool's tests (the tool is not built) and the tests that
 # install testdb or build a project around it (consumer, README project,
-# subproject): they test packaging, not memory.
+# subproject): they test packaging, not memory. Nor the migrations suites
+# (their parsing is in the unit tests; CI time is kept for the rest).
 (cd "$ASAN_DIR" && ctest --output-on-failure -L 'unit|integration' \
-   -E '^(cli|lint|fault|consumer|harness:|readme:cmake_project|subproject:)')
+   -E '^(cli|lint|fault|consumer|harness:|readme:cmake_project|subproject:|migrations:)')
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 stage "ThreadSanitizer: pool and race tests"
