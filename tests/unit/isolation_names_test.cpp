@@ -1,0 +1,20 @@
+// The tier names TESTDB_ISOLATION and ISOLATION accept, and back.
+#include <catch2/catch.hpp>
+
+#include "testdb/errors.hpp"
+#include "testdb/isolation.hpp"
+
+TEST_CASE("every tier name parses, in any case, and prints back", "[isolation]") {
+    for (const testdb::Isolation tier : {testdb::Isolation::Tenant, testdb::Isolation::Rollback,
+                                         testdb::Isolation::Database, testdb::Isolation::Touched}) {
+        CHECK(testdb::parseIsolation(testdb::isolationName(tier)) == tier);
+    }
+    CHECK(testdb::parseIsolation("TOUCHED") == testdb::Isolation::Touched);
+    CHECK(testdb::isolationName(testdb::Isolation::Touched) == "touched");
+}
+
+TEST_CASE("an unknown tier names the four choices", "[isolation]") {
+    CHECK_THROWS_WITH(testdb::parseIsolation("truncate", "TESTDB_ISOLATION"),
+                      Catch::Contains("TESTDB_ISOLATION=truncate") &&
+                          Catch::Contains("tenant, rollback, database or touched"));
+}
