@@ -27,6 +27,9 @@ constexpr const char* kAllTables =
     "bench_tenants";
 
 long g_case = 0;
+std::vector<double> g_end_us;       // testBodyEnded(): the checks and the restore
+std::vector<double> g_truncate_us;  // the TRUNCATE statement alone
+std::vector<double> g_body_us;      // the touched case's body, with its COMMIT
 
 // The booking workload: four statements and a read, one transaction.
 void booking_body(pqxx::transaction_base& tx) {
@@ -52,12 +55,16 @@ void touched_case(const testdb::TestCaseInfo& test) {
     testdb::Lifecycle& life = testdb::lifecycle();
     life.testCaseStarting(test);
     life.testBodyStarting();
+    const auto body_start = bench::Clock::now();
     testdb::withConnection([](pqxx::connection& conn) {
         pqxx::work tx(conn);
         booking_body(tx);
         tx.commit();
     });
+    g_body_us.push_back(bench::us_since(body_start));
+    const auto end_start = bench::Clock::now();
     const std::vector<testdb::Finding> findings = life.testBodyEnded(false);
+    g_end_us.push_back(bench::us_since(end_start));
     life.testCaseEnded(findings.empty());
     if (!findings.empty()) {
         throw std::runtime_error("touched case: " + findings.front().message);
@@ -78,7 +85,9 @@ void truncate_case(pqxx::connection& conn) {
         booking_body(tx);
         tx.commit();
     }
+    const auto start = bench::Clock::now();
     pqxx::nontransaction(conn).exec(std::string("TRUNCATE ") + kAllTables);
+    g_truncate_us.push_back(bench::us_since(start));
 }
 
 // The baselines' statements fire the touched tier's triggers too; what they
@@ -149,6 +158,18 @@ int main(int argc, char** argv) {
                                       bench::fmt("p95 %.3f ms", bench::percentile(samples[m], 0.95) / 1000.0) +
                                           bench::fmt(" n=%.0f", static_cast<double>(samples[m].size()))));
         }
+        rows.push_back(bench::row("  of which testBodyEnded() (checks + restore) median",
+                                  bench::median(g_end_us) / 1000.0, "ms",
+                                  bench::fmt("p95 %.3f ms", bench::percentile(g_end_us, 0.95) / 1000.0)));
+        rows.push_back(bench::row("  of which the body and its COMMIT median",
+                                  bench::median(g_body_us) / 1000.0, "ms"));
+        rows.push_back(bench::row("  of which the TRUNCATE statement median",
+                                  bench::median(g_truncate_us) / 1000.0, "ms",
+                                  bench::fmt("p95 %.3f ms", bench::percentile(g_truncate_us, 0.95) / 1000.0)));
+        doc["methods"]["touched_end_of_test"] = bench::summary(g_end_us);
+        doc["methods"]["truncate_statement"] = bench::summary(g_truncate_us);
+        rows.push_back(bench::row("ratio isolation work alone: testBodyEnded() / TRUNCATE",
+                                  bench::median(g_end_us) / bench::median(g_truncate_us), "x"));
         const auto [vs_bare, bare_spread] = ratio("touched", "bare_rollback");
         rows.push_back(bench::row("ratio touched / bare ROLLBACK", vs_bare, "x", bare_spread, "<= 3",
                                   vs_bare <= 3.0));
