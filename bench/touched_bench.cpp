@@ -9,6 +9,7 @@
 // figures; asserts nothing.
 //
 //   touched_bench [--quick] [--json FILE]
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <thread>
@@ -139,14 +140,14 @@ int main(int argc, char** argv) {
 
         json doc{{"bench", "touched"}, {"title", "touched_bench: per test case, booking workload without tenants"}};
         const auto med = [&](const std::string& m) { return bench::median(samples[m]); };
+        // Ratio of medians, and its range over the rounds (each round's medians).
         const auto ratio = [&](const std::string& a, const std::string& b) {
-            std::vector<double> by_round;
-            for (std::size_t r = 0; r < round_medians[a].size(); ++r) {
-                by_round.push_back(round_medians[a][r] / round_medians[b][r]);
-            }
-            const auto [lo, hi] = std::minmax_element(by_round.begin(), by_round.end());
-            return std::pair<double, std::string>(
-                med(a) / med(b), bench::fmt("rounds %.2f", *lo) + bench::fmt("..%.2f", *hi));
+            std::vector<double> by_round(round_medians[a].size());
+            std::transform(round_medians[a].begin(), round_medians[a].end(),
+                           round_medians[b].begin(), by_round.begin(), std::divides<double>());
+            const auto spread = std::minmax_element(by_round.begin(), by_round.end());
+            return std::make_pair(med(a) / med(b), bench::fmt("rounds %.2f", *spread.first) +
+                                                       bench::fmt("..%.2f", *spread.second));
         };
         json& rows = doc["rows"];
         for (const auto& [label, m] : std::vector<std::pair<std::string, std::string>>{
