@@ -4,9 +4,12 @@
 #include "testdb/errors.hpp"
 #include "testdb/isolation.hpp"
 
+// testdb-lint: allow-file no-context (Isolation::Tenant names a tier, not a tenant)
+
 TEST_CASE("every tier name parses, in any case, and prints back", "[isolation]") {
-    for (const testdb::Isolation tier : {testdb::Isolation::Tenant, testdb::Isolation::Rollback,
-                                         testdb::Isolation::Database, testdb::Isolation::Touched}) {
+    using testdb::Isolation;
+    for (const Isolation tier : {Isolation::Tenant, Isolation::Rollback, Isolation::Database,
+                                 Isolation::Touched}) {
         CHECK(testdb::parseIsolation(testdb::isolationName(tier)) == tier);
     }
     CHECK(testdb::parseIsolation("TOUCHED") == testdb::Isolation::Touched);
