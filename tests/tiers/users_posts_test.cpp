@@ -39,3 +39,19 @@ TEST_CASE("users/posts races: the next race starts from the seed again", "[tiers
     CHECK(tiers::state() == tiers::kSeed);
     CHECK(tiers::raceFromThreeConnections() == tiers::kAfterRace);
 }
+
+// Declared last: the test cases above took identities from the users
+// sequence. With TESTDB_RESET_SEQUENCES=1 the touched tier put it back to
+// its run-start state (never called: the seed row has an explicit id).
+TEST_CASE("users/posts: the touched tier resets sequences when asked", "[tiers]") {
+    CHECK(tiers::state() == tiers::kSeed);
+    const long long id =
+        tiers::count("INSERT INTO users (email) VALUES ('seq@example.com') RETURNING id");
+    const char* reset = std::getenv("TESTDB_RESET_SEQUENCES");
+    if (testdb::suiteIsolation() == testdb::Isolation::Touched && reset != nullptr &&
+        std::string(reset) == "1") {
+        CHECK(id == 1);
+    } else {
+        CHECK(id > 1);  // sequences are left alone
+    }
+}
