@@ -143,7 +143,7 @@ void take_over_leftover_schema(pqxx::work& tx) {
 
 }  // namespace
 
-TouchedSetup installTouchedTables(Pool& pool, bool reset_sequences) {
+TouchedSetup installTouchedTables(Pool& pool, bool reset_sequences) try {
     return withConnection(
         pool,
         [&](pqxx::connection& conn) {
@@ -167,6 +167,11 @@ TouchedSetup installTouchedTables(Pool& pool, bool reset_sequences) {
             return setup;
         },
         "testdb: touched tier setup");
+} catch (const pqxx::sql_error& e) {
+    throw IsolationError("IsolationError: the touched tier could not put its triggers and seed "
+                         "copies into database " + pool.config().dbname + ": " + e.what() +
+                         "Fix: the test user must own the tables (CREATE TRIGGER) and may "
+                         "create schemas; or choose the rollback or database tier.");
 }
 
 int restoreTouchedTables(Pool& pool) {
