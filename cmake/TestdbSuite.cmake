@@ -1,6 +1,6 @@
 # testdb_add_integration_suite(NAME SOURCES file... [SCHEMA file] [LABELS label...]
 #                              [LIBRARIES target...] [TIMEOUT seconds] [NO_CTEST]
-#                              [ISOLATION tenant|rollback|database]
+#                              [ISOLATION tenant|rollback|database|touched]
 #                              [ALSO_TIERS tier...]
 #                              [FRAMEWORK catch2|catch2v3|gtest])
 #
@@ -36,9 +36,9 @@ function(testdb_add_integration_suite name)
     endif()
   endif()
   set(isolation "${ARG_ISOLATION}")
-  if(isolation AND NOT isolation MATCHES "^(tenant|rollback|database)$")
+  if(isolation AND NOT isolation MATCHES "^(tenant|rollback|database|touched)$")
     message(FATAL_ERROR "testdb_add_integration_suite(${name}): ISOLATION ${isolation} is not "
-                        "a tier; use tenant, rollback or database.")
+                        "a tier; use tenant, rollback, database or touched.")
   endif()
   if(NOT ARG_FRAMEWORK)
     set(ARG_FRAMEWORK catch2)

@@ -14,15 +14,17 @@ Isolation parseIsolation(std::string_view text, std::string_view origin) {
     if (lower == "tenant") return Isolation::Tenant;
     if (lower == "rollback") return Isolation::Rollback;
     if (lower == "database") return Isolation::Database;
+    if (lower == "touched") return Isolation::Touched;
     throw ConfigError(std::string(origin) + "=" + std::string(text) +
-                      " is not an isolation tier. Use tenant (the default), rollback or "
-                      "database; see README.md, \"Isolation tiers\".");
+                      " is not an isolation tier. Use tenant, rollback, database or touched "
+                      "(or nothing: the schema chooses); see README.md, \"Isolation tiers\".");
 }
 
 std::string_view isolationName(Isolation isolation) {
     switch (isolation) {
         case Isolation::Rollback: return "rollback";
         case Isolation::Database: return "database";
+        case Isolation::Touched: return "touched";
         case Isolation::Tenant: break;
     }
     return "tenant";

@@ -17,6 +17,7 @@
 #include "harness/lifecycle/run_recorder.hpp"
 #include "harness/lifecycle/test_phase.hpp"
 #include "harness/lifecycle/tier_choice.hpp"
+#include "harness/lifecycle/touched_tables.hpp"
 #include "harness/schema/suite_schema.hpp"
 #include "harness/tenancy/leftovers.hpp"
 #include "testdb/config.hpp"
@@ -51,6 +52,8 @@ std::string current_test_name() {
 struct RunState {
     std::atomic<bool> active{false};
     Isolation isolation = Isolation::Tenant;
+    bool tenant_table = true;
+    bool touched = false;  // test cases end with the touched tier's restore
     TestCaseInfo test;
     std::chrono::steady_clock::time_point test_started;
     std::optional<detail::RollbackScope> rollback;
@@ -111,6 +114,21 @@ void end_rollback_scope(RunState& run, Findings& findings) {
                       "Fix: use withTransaction() (a SAVEPOINT in this tier), or tag the test "
                       "case [commits].");
     }
+}
+
+// Touched tier: put back every table the test case wrote. A restore that
+// fails leaves the log as it was, so the next test case's restore retries.
+void restore_touched(RunState& run, Findings& findings) {
+    try {
+        detail::restoreTouchedTables(getTestDb().pool());
+    } catch (const std::exception& e) {
+        findings.error("Error: testdb could not restore the tables test \"" + run.test.name +
+                           "\" wrote (touched tier): " + e.what() + detail::kCheckFailedFix,
+                       run.test.file, run.test.line);
+    }
+    TestContext& ctx = context();
+    ctx.tenants.tenantA.forget();  // their rows went with the restore
+    ctx.tenants.tenantB.forget();
 }
 
 // Leases still held and connections given back inside a transaction.
@@ -191,10 +209,9 @@ void Lifecycle::runStarting(const std::vector<TestCaseInfo>& tests) try {
     }
     contexts::checkUniqueSlugs(files);
     const SuiteSettings suite = suiteSettings();
-    run.isolation = suiteIsolation();
     detail::claimRunTier();  // getTestDb() builds its pool for this tier, once
     TestDb& db = getTestDb();
-    detail::requireTierOf(db, run.isolation);
+    detail::requireTierOf(db, suiteIsolation());
     // Before the schema touches the database: a wrong database (no "test"
     // in its name, production environment) gets nothing at all.
     requireSafeToDelete(db.config(), "delete test data (or apply the suite's schema)");
@@ -205,6 +222,13 @@ void Lifecycle::runStarting(const std::vector<TestCaseInfo>& tests) try {
     contexts::bindPool(db.pool());
     if (detail::has_schema(suite)) {
         detail::apply_suite_schema(db.pool(), suite);
+    }
+    const detail::RunTier tier = detail::chooseRunTier(db.pool(), tests);
+    run.isolation = tier.isolation;
+    run.tenant_table = tier.tenant_table;
+    run.touched = tier.touched;
+    if (!tier.notice.empty()) {
+        std::cerr << tier.notice << std::endl;
     }
     std::vector<std::string> slugs;
     slugs.reserve(files.size());
@@ -264,7 +288,11 @@ std::vector<Finding> Lifecycle::testBodyEnded(bool failed) {
         }
     } else {
         check_leases(run, pool, findings);
-        check_rows_and_clean(run, failed, std::cerr, findings);
+        if (run.touched) {
+            restore_touched(run, findings);
+        } else {
+            check_rows_and_clean(run, failed, std::cerr, findings);
+        }
     }
     contexts::setCurrent(nullptr);
     return findings.take();
@@ -281,7 +309,12 @@ void Lifecycle::testCaseEnded(bool passed) {
 RunOutcome Lifecycle::runEnded(std::ostream& out) {
     RunState& run = state();
     TestDb& db = getTestDb();
-    const std::vector<LeftoverRecord> leftovers = detail::checkRunLeftovers(db);
+    // Without a tenant table there are no tenant rows to look for.
+    const std::vector<LeftoverRecord> leftovers =
+        run.tenant_table ? detail::checkRunLeftovers(db) : std::vector<LeftoverRecord>{};
+    if (run.touched && !db.pool().isShutDown()) {
+        detail::removeTouchedTables(db.pool());
+    }
     const ShutdownReport shutdown = db.shutdown();
     const auto now = std::chrono::steady_clock::now();
     for (const LeaseInfo& held : shutdown.outstanding) {

@@ -1,6 +1,7 @@
 // The suite's settings, registered during static initialisation by the code
 // testdb_add_integration_suite() generates, read when the run starts.
 #include <mutex>
+#include <optional>
 
 #include "harness/lifecycle/tier_choice.hpp"
 #include "testdb/config.hpp"
@@ -17,6 +18,7 @@ struct SuiteRegistry {
     std::mutex mutex;
     SuiteSettings settings;
     bool tier_claimed = false;
+    std::optional<Isolation> run_tier;  // set once the run chose it from the schema
 };
 SuiteRegistry& suiteRegistry() {
     static SuiteRegistry registry;
@@ -50,6 +52,13 @@ SuiteSettings suiteSettings() {
 }
 
 Isolation suiteIsolation() {
+    {
+        SuiteRegistry& registry = suiteRegistry();
+        std::lock_guard<std::mutex> lock(registry.mutex);
+        if (registry.run_tier) {
+            return *registry.run_tier;
+        }
+    }
     const SuiteSettings settings = suiteSettings();
     return settings.isolation.empty()
                ? Isolation::Tenant
@@ -62,6 +71,23 @@ void claimRunTier() {
     SuiteRegistry& registry = suiteRegistry();
     std::lock_guard<std::mutex> lock(registry.mutex);
     registry.tier_claimed = true;
+}
+
+void setRunTier(Isolation isolation) {
+    SuiteRegistry& registry = suiteRegistry();
+    std::lock_guard<std::mutex> lock(registry.mutex);
+    registry.run_tier = isolation;
+}
+
+std::string isolationOrigin() {
+    if (auto isolation = setting("TESTDB_ISOLATION")) {
+        return "TESTDB_ISOLATION=" + *isolation;
+    }
+    const SuiteSettings settings = suiteSettings();
+    if (settings.isolation.empty()) {
+        return "";
+    }
+    return "ISOLATION " + settings.isolation + " of suite " + settings.name;
 }
 
 bool runTierClaimed() {

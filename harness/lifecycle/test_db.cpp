@@ -43,8 +43,13 @@ TestDb::TestDb() : config_(loadConfig()), run_token_(testdb::runToken()) {
         // slot comes before any pooled connection, so waiting costs nothing.
         slot_ = ProcessSlot::claim(config_, run_token_);
     }
-    if (detail::runTierClaimed() && suiteIsolation() == Isolation::Database) {
-        const SuiteSettings suite = suiteSettings();
+    const Isolation tier = detail::runTierClaimed() ? suiteIsolation() : Isolation::Tenant;
+    const SuiteSettings suite = suiteSettings();
+    if (tier == Isolation::Touched && detail::has_schema(suite)) {
+        // The touched tier restores whole tables: in a clone of its own, other
+        // processes' tests are out of its reach and it out of theirs.
+        cloneDatabase(suite);
+    } else if (tier == Isolation::Database) {
         if (!detail::has_schema(suite)) {
             throw ConfigError("ConfigError: the database isolation tier clones a template built "
                               "from the suite's schema, but suite " + suite.name + " has none.\n"

@@ -16,7 +16,9 @@
 ///
 /// GoogleTest has no tags: a test whose test suite name ends in "Commits"
 /// (e.g. `TEST_F(BookingRacesCommits, ...)`) opts out of the rollback tier,
-/// as the [commits] tag does in Catch2.
+/// as the [commits] tag does in Catch2: it commits for real and is cleaned by
+/// the tenant cleanup, or, when the schema has no tenant table, by the
+/// touched tier's restore of the tables it wrote.
 #pragma once
 
 #include <string_view>

@@ -33,7 +33,7 @@ namespace testdb {
 struct SuiteSettings {
     std::string name;         ///< suite name (for reports)
     std::string schema_file;  ///< SQL applied once per schema hash; "" for none
-    std::string isolation;    ///< "tenant" (default when empty), "rollback" or "database"
+    std::string isolation;    ///< "tenant", "rollback", "database", "touched"; "" lets the schema choose
 };
 
 /// Registers the suite's settings; returns true so it can initialise a static.
@@ -43,7 +43,9 @@ bool registerSuite(SuiteSettings settings);
 /// The registered settings (TESTDB_SCHEMA overrides schema_file,
 /// TESTDB_ISOLATION overrides isolation).
 SuiteSettings suiteSettings();
-/// The isolation tier of this run (suiteSettings().isolation, parsed).
+/// The isolation tier of this run: once the run started, the one it chose
+/// (from the schema when none was asked for); before, suiteSettings().isolation
+/// parsed (tenant when empty).
 Isolation suiteIsolation();
 
 /// One test case as its framework knows it.
