@@ -1,0 +1,149 @@
+#include "harness/lifecycle/report_json.hpp"
+
+#include <array>
+
+namespace testdb {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<LeaseEnd, 5> kEnds{LeaseEnd::Open, LeaseEnd::Returned, LeaseEnd::TimedOut,
+                                        LeaseEnd::Leaked, LeaseEnd::Broken};
+
+LeaseEnd end_named(const std::string& name) {
+    for (LeaseEnd end : kEnds) {
+        if (name == leaseEndName(end)) {
+            return end;
+        }
+    }
+    throw std::runtime_error("unknown lease end \"" + name + "\"");
+}
+
+// Events as rows of the "columns" below: a timeline of 50,000 leases stays a
+// few megabytes instead of repeating every key 50,000 times.
+const json kColumns = {"asked_us", "granted_us", "returned_us", "label", "file",
+                       "line",     "slot",       "end",         "in_transaction"};
+
+}  // namespace
+
+void to_json(json& j, const RunFacts& f) {
+    j = json{{"tier", f.tier},
+             {"pool_timeout_seconds", f.pool_timeout_seconds},
+             {"server_version", f.server_version},
+             {"url", f.url},
+             {"shard", f.shard}};
+}
+
+void from_json(const json& j, RunFacts& f) {
+    j.at("tier").get_to(f.tier);
+    j.at("pool_timeout_seconds").get_to(f.pool_timeout_seconds);
+    j.at("server_version").get_to(f.server_version);
+    j.at("url").get_to(f.url);
+    j.at("shard").get_to(f.shard);
+}
+
+void to_json(json& j, const FailureRecord& f) {
+    j = json{{"name", f.name}, {"file", f.file}, {"line", f.line}, {"message", f.message}};
+}
+
+void from_json(const json& j, FailureRecord& f) {
+    j.at("name").get_to(f.name);
+    j.at("file").get_to(f.file);
+    j.at("line").get_to(f.line);
+    j.at("message").get_to(f.message);
+}
+
+void to_json(json& j, const LeaseTimeline& t) {
+    json events = json::array();
+    for (const LeaseEvent& e : t.events) {
+        events.push_back(json::array({e.asked_us, e.granted_us, e.returned_us, e.label, e.file,
+                                      e.line, e.slot, leaseEndName(e.end), e.in_transaction}));
+    }
+    j = json{{"enabled", t.enabled},
+             {"origin_unix_ms", t.origin_unix_ms},
+             {"taken_us", t.taken_us},
+             {"connection_limit", t.connection_limit},
+             {"server_version", t.server_version},
+             {"cap", t.cap},
+             {"dropped", t.dropped},
+             {"dropped_wait_us", t.dropped_wait_us},
+             {"labels", t.labels},
+             {"files", t.files},
+             {"columns", kColumns},
+             {"events", std::move(events)}};
+}
+
+void from_json(const json& j, LeaseTimeline& t) {
+    j.at("enabled").get_to(t.enabled);
+    j.at("origin_unix_ms").get_to(t.origin_unix_ms);
+    j.at("taken_us").get_to(t.taken_us);
+    j.at("connection_limit").get_to(t.connection_limit);
+    j.at("server_version").get_to(t.server_version);
+    j.at("cap").get_to(t.cap);
+    j.at("dropped").get_to(t.dropped);
+    j.at("dropped_wait_us").get_to(t.dropped_wait_us);
+    j.at("labels").get_to(t.labels);
+    j.at("files").get_to(t.files);
+    if (j.at("columns") != kColumns) {
+        throw std::runtime_error("timeline columns are not " + kColumns.dump());
+    }
+    for (const json& row : j.at("events")) {
+        LeaseEvent e;
+        row.at(0).get_to(e.asked_us);
+        row.at(1).get_to(e.granted_us);
+        row.at(2).get_to(e.returned_us);
+        row.at(3).get_to(e.label);
+        row.at(4).get_to(e.file);
+        row.at(5).get_to(e.line);
+        row.at(6).get_to(e.slot);
+        e.end = end_named(row.at(7).get<std::string>());
+        row.at(8).get_to(e.in_transaction);
+        if (e.label >= t.labels.size() || e.file >= t.files.size()) {
+            throw std::runtime_error("timeline event names a label or file that is not listed");
+        }
+        t.events.push_back(e);
+    }
+}
+
+namespace detail {
+
+void addVersion2Fields(json& j, const RunReport& report) {
+    j["schema_version"] = report.schema_version;
+    j["facts"] = report.facts;
+    j["failures"] = report.failures;
+    j["timeline"] = nullptr;  // filled in by dumpReport()
+}
+
+std::string dumpReport(const json& j, const RunReport& report) {
+    std::string text = j.dump(2);
+    if (!report.timeline) {
+        return text;
+    }
+    // The timeline compact, the rest indented: its rows pretty-printed would
+    // take nine lines per lease. Both halves are nlohmann's output; the
+    // marker cannot occur inside a string value, where quotes are escaped.
+    const std::string marker = "\n  \"timeline\": null";
+    const std::size_t at = text.rfind(marker);
+    if (at == std::string::npos) {
+        throw std::logic_error("the report's JSON lost its timeline key");
+    }
+    text.replace(at + marker.size() - 4, 4, json(*report.timeline).dump());
+    return text;
+}
+
+void readVersion2Fields(const json& j, RunReport& report) {
+    if (!j.contains("schema_version")) {
+        report.schema_version = 1;  // written before the field existed
+        return;
+    }
+    j.at("schema_version").get_to(report.schema_version);
+    j.at("facts").get_to(report.facts);
+    j.at("failures").get_to(report.failures);
+    if (!j.at("timeline").is_null()) {
+        report.timeline = j.at("timeline").get<LeaseTimeline>();
+    }
+}
+
+}  // namespace detail
+}  // namespace testdb
