@@ -13,6 +13,7 @@ TESTDB_PACKAGES=(
   libpqxx-dev libpq-dev catch2 libgtest-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   postgresql-15
   python3-yaml  # tests/docs: the CI recipes of docs/ci are parsed and run
+  chromium      # tests/report: the HTML report rendered and checked headless
 )
 
 say() { printf '\n== %s\n' "$*"; }
