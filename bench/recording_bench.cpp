@@ -15,6 +15,8 @@
 
 namespace {
 
+using bench::json;
+
 double children_cpu_seconds() {
     struct rusage usage {};
     ::getrusage(RUSAGE_CHILDREN, &usage);

@@ -120,7 +120,7 @@ function drawTimeline() {
     const s = sv('svg', {id: 'timeline', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H});
     const axis = sv('g', {class: 'axis'});
     for (let k = 0; k <= 6; ++k) { const t = t0 + (t1 - t0) * k / 6, x = X(t);
-      axis.appendChild(sv('line', {x1: x, x2: x, y1: top - 4, y2: H})); const tx = sv('text', {x: x + 2, y: 11}); tx.textContent = secs(t); axis.appendChild(tx); }
+      axis.appendChild(sv('line', {x1: x, x2: x, y1: top - 4, y2: H})); const tx = sv('text', {x: k === 6 ? x - 2 : x + 2, y: 11, 'text-anchor': k === 6 ? 'end' : 'start'}); tx.textContent = secs(t); axis.appendChild(tx); }
     s.appendChild(axis);
     lanes.forEach((lane, i) => {
       const y = top + i * (laneH + gap);
