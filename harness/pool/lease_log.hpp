@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "testdb/lease_timeline.hpp"
 #include "testdb/source_location.hpp"
@@ -60,6 +61,9 @@ private:
     LeaseTimeline timeline_;
     std::unordered_map<std::string, std::uint32_t> label_ids_;
     std::unordered_map<std::string, std::uint32_t> file_ids_;
+    std::unordered_map<const char*, std::uint32_t> file_by_pointer_;
+    std::string last_label_;
+    std::uint32_t last_label_id_ = 0;
 };
 
 }  // namespace testdb::detail
