@@ -27,32 +27,27 @@ const json kColumns = {"asked_us", "granted_us", "returned_us", "label", "file",
 
 }  // namespace
 
-void to_json(json& j, const RunFacts& f) {
-    j = json{{"tier", f.tier},
-             {"pool_timeout_seconds", f.pool_timeout_seconds},
-             {"server_version", f.server_version},
-             {"url", f.url},
-             {"shard", f.shard}};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunFacts, tier, pool_timeout_seconds, server_version, url, shard)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FailureRecord, name, file, line, message)
+
+namespace {
+
+// The timeline's single values, one list for writing and reading.
+template <typename Timeline, typename Field>
+void timeline_scalars(Timeline& t, Field&& field) {
+    field("enabled", t.enabled);
+    field("origin_unix_ms", t.origin_unix_ms);
+    field("taken_us", t.taken_us);
+    field("connection_limit", t.connection_limit);
+    field("server_version", t.server_version);
+    field("cap", t.cap);
+    field("dropped", t.dropped);
+    field("dropped_wait_us", t.dropped_wait_us);
+    field("labels", t.labels);
+    field("files", t.files);
 }
 
-void from_json(const json& j, RunFacts& f) {
-    j.at("tier").get_to(f.tier);
-    j.at("pool_timeout_seconds").get_to(f.pool_timeout_seconds);
-    j.at("server_version").get_to(f.server_version);
-    j.at("url").get_to(f.url);
-    j.at("shard").get_to(f.shard);
-}
-
-void to_json(json& j, const FailureRecord& f) {
-    j = json{{"name", f.name}, {"file", f.file}, {"line", f.line}, {"message", f.message}};
-}
-
-void from_json(const json& j, FailureRecord& f) {
-    j.at("name").get_to(f.name);
-    j.at("file").get_to(f.file);
-    j.at("line").get_to(f.line);
-    j.at("message").get_to(f.message);
-}
+}  // namespace
 
 void to_json(json& j, const LeaseTimeline& t) {
     json events = json::array();
@@ -60,31 +55,14 @@ void to_json(json& j, const LeaseTimeline& t) {
         events.push_back(json::array({e.asked_us, e.granted_us, e.returned_us, e.label, e.file,
                                       e.line, e.slot, leaseEndName(e.end), e.in_transaction}));
     }
-    j = json{{"enabled", t.enabled},
-             {"origin_unix_ms", t.origin_unix_ms},
-             {"taken_us", t.taken_us},
-             {"connection_limit", t.connection_limit},
-             {"server_version", t.server_version},
-             {"cap", t.cap},
-             {"dropped", t.dropped},
-             {"dropped_wait_us", t.dropped_wait_us},
-             {"labels", t.labels},
-             {"files", t.files},
-             {"columns", kColumns},
-             {"events", std::move(events)}};
+    j = json::object();
+    timeline_scalars(t, [&](const char* key, const auto& value) { j[key] = value; });
+    j["columns"] = kColumns;
+    j["events"] = std::move(events);
 }
 
 void from_json(const json& j, LeaseTimeline& t) {
-    j.at("enabled").get_to(t.enabled);
-    j.at("origin_unix_ms").get_to(t.origin_unix_ms);
-    j.at("taken_us").get_to(t.taken_us);
-    j.at("connection_limit").get_to(t.connection_limit);
-    j.at("server_version").get_to(t.server_version);
-    j.at("cap").get_to(t.cap);
-    j.at("dropped").get_to(t.dropped);
-    j.at("dropped_wait_us").get_to(t.dropped_wait_us);
-    j.at("labels").get_to(t.labels);
-    j.at("files").get_to(t.files);
+    timeline_scalars(t, [&](const char* key, auto& value) { j.at(key).get_to(value); });
     if (j.at("columns") != kColumns) {
         throw std::runtime_error("timeline columns are not " + kColumns.dump());
     }
