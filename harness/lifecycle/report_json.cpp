@@ -1,6 +1,9 @@
 #include "harness/lifecycle/report_json.hpp"
 
 #include <array>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
 
 namespace testdb {
 
@@ -27,12 +30,26 @@ const json kColumns = {"asked_us", "granted_us", "returned_us", "label", "file",
 
 }  // namespace
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunFacts, tier, pool_timeout_seconds, server_version, url, shard)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FailureRecord, name, file, line, message)
-
 namespace {
 
-// The timeline's single values, one list for writing and reading.
+// Each struct's single values, one list for writing and reading.
+template <typename Facts, typename Field>
+void facts_fields(Facts& f, Field&& field) {
+    field("tier", f.tier);
+    field("pool_timeout_seconds", f.pool_timeout_seconds);
+    field("server_version", f.server_version);
+    field("url", f.url);
+    field("shard", f.shard);
+}
+
+template <typename Failure, typename Field>
+void failure_fields(Failure& f, Field&& field) {
+    field("name", f.name);
+    field("file", f.file);
+    field("line", f.line);
+    field("message", f.message);
+}
+
 template <typename Timeline, typename Field>
 void timeline_scalars(Timeline& t, Field&& field) {
     field("enabled", t.enabled);
@@ -47,7 +64,41 @@ void timeline_scalars(Timeline& t, Field&& field) {
     field("files", t.files);
 }
 
+// nlohmann converts 1e300 or -1 to an integer with a static_cast (undefined
+// behaviour for doubles out of range): integers must be integers in range.
+template <typename T>
+void read_value(const json& v, T& out) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        const bool fits =
+            v.is_number_unsigned()
+                ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                : v.is_number_integer() && v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                      (v.get<std::int64_t>() < 0 ||
+                       static_cast<std::uint64_t>(v.get<std::int64_t>()) <=
+                           static_cast<std::uint64_t>(std::numeric_limits<T>::max()));
+        if (!fits) {
+            throw std::runtime_error("expected a whole number in range, not " + v.dump());
+        }
+        out = v.is_number_unsigned() ? static_cast<T>(v.get<std::uint64_t>())
+                                     : static_cast<T>(v.get<std::int64_t>());
+    } else {
+        v.get_to(out);
+    }
+}
+
+auto writer(json& j) {
+    return [&j](const char* key, const auto& value) { j[key] = value; };
+}
+auto reader(const json& j) {
+    return [&j](const char* key, auto& value) { read_value(j.at(key), value); };
+}
+
 }  // namespace
+
+void to_json(json& j, const RunFacts& f) { j = json::object(); facts_fields(f, writer(j)); }
+void from_json(const json& j, RunFacts& f) { facts_fields(f, reader(j)); }
+void to_json(json& j, const FailureRecord& f) { j = json::object(); failure_fields(f, writer(j)); }
+void from_json(const json& j, FailureRecord& f) { failure_fields(f, reader(j)); }
 
 void to_json(json& j, const LeaseTimeline& t) {
     json events = json::array();
@@ -56,27 +107,27 @@ void to_json(json& j, const LeaseTimeline& t) {
                                       e.line, e.slot, leaseEndName(e.end), e.in_transaction}));
     }
     j = json::object();
-    timeline_scalars(t, [&](const char* key, const auto& value) { j[key] = value; });
+    timeline_scalars(t, writer(j));
     j["columns"] = kColumns;
     j["events"] = std::move(events);
 }
 
 void from_json(const json& j, LeaseTimeline& t) {
-    timeline_scalars(t, [&](const char* key, auto& value) { j.at(key).get_to(value); });
+    timeline_scalars(t, reader(j));
     if (j.at("columns") != kColumns) {
         throw std::runtime_error("timeline columns are not " + kColumns.dump());
     }
     for (const json& row : j.at("events")) {
         LeaseEvent e;
-        row.at(0).get_to(e.asked_us);
-        row.at(1).get_to(e.granted_us);
-        row.at(2).get_to(e.returned_us);
-        row.at(3).get_to(e.label);
-        row.at(4).get_to(e.file);
-        row.at(5).get_to(e.line);
-        row.at(6).get_to(e.slot);
+        read_value(row.at(0), e.asked_us);
+        read_value(row.at(1), e.granted_us);
+        read_value(row.at(2), e.returned_us);
+        read_value(row.at(3), e.label);
+        read_value(row.at(4), e.file);
+        read_value(row.at(5), e.line);
+        read_value(row.at(6), e.slot);
         e.end = end_named(row.at(7).get<std::string>());
-        row.at(8).get_to(e.in_transaction);
+        read_value(row.at(8), e.in_transaction);
         if (e.label >= t.labels.size() || e.file >= t.files.size()) {
             throw std::runtime_error("timeline event names a label or file that is not listed");
         }

@@ -8,6 +8,10 @@
 
 namespace testdb {
 
+void to_json(nlohmann::json& j, const RunFacts& facts);
+void from_json(const nlohmann::json& j, RunFacts& facts);
+void to_json(nlohmann::json& j, const FailureRecord& failure);
+void from_json(const nlohmann::json& j, FailureRecord& failure);
 void to_json(nlohmann::json& j, const LeaseTimeline& timeline);
 void from_json(const nlohmann::json& j, LeaseTimeline& timeline);
 

@@ -6,6 +6,7 @@
 
 #include "harness/pool/lease_log.hpp"
 #include "harness/report_html/html_report.hpp"
+#include "testdb/errors.hpp"
 #include "testdb/report.hpp"
 
 using testdb::LeaseEnd;
@@ -65,6 +66,18 @@ TEST_CASE("report: a report without schema_version reads as version 1", "[report
     auto j = nlohmann::json::parse(RunReport{}.toJson());
     j.erase("schema_version");
     CHECK(RunReport::fromJson(j.dump()).schema_version == 1);
+}
+
+TEST_CASE("report: a timeline number out of range is an Error, not a cast", "[report]") {
+    auto j = nlohmann::json::parse(with_timeline().toJson());
+    j["timeline"]["events"][0][3] = 1e300;
+    CHECK_THROWS_AS(RunReport::fromJson(j.dump()), testdb::Error);
+    j = nlohmann::json::parse(with_timeline().toJson());
+    j["timeline"]["events"][0][6] = 70000;  // a slot past int16
+    CHECK_THROWS_AS(RunReport::fromJson(j.dump()), testdb::Error);
+    j = nlohmann::json::parse(with_timeline().toJson());
+    j["facts"]["server_version"] = -1.5;
+    CHECK_THROWS_AS(RunReport::fromJson(j.dump()), testdb::Error);
 }
 
 TEST_CASE("lease log: past the cap leases are counted, bad endings still kept", "[report]") {
