@@ -183,6 +183,14 @@ def main():
                      ["PoolTimeout"])
     check("leaked" in dom or "LeakError" in dom, "timeout: the kept lease shows as a leak")
 
+    # TESTDB_RECORD_LEASES=0 (the bench's switch) leaves the timeline out.
+    off_json = os.path.join(out_dir, "recording-off.json")
+    run([bad, "[long-path]"], dict(keep, TESTDB_POOL_TIMEOUT="1", TESTDB_RECORD_LEASES="0",
+                                   TESTDB_REPORT=off_json), False)
+    off = json.load(open(off_json)) if os.path.exists(off_json) else {}
+    check(off.get("timeline", "absent") is None and off.get("tests", {}).get("total") == 2,
+          "TESTDB_RECORD_LEASES=0: the report has no timeline")
+
     start_html = os.path.join(out_dir, "start-error.html")
     run([bad, "[long-path]"], dict(keep, DATABASE_URL_TEST="postgresql://u:hunter2@127.0.0.1:1/app_test",
                                    TESTDB_REPORT_HTML=start_html), False)
