@@ -35,33 +35,23 @@ namespace {
 // Each struct's single values, one list for writing and reading.
 template <typename Facts, typename Field>
 void facts_fields(Facts& f, Field&& field) {
-    field("tier", f.tier);
-    field("pool_timeout_seconds", f.pool_timeout_seconds);
-    field("server_version", f.server_version);
-    field("url", f.url);
-    field("shard", f.shard);
+    field("tier", f.tier), field("pool_timeout_seconds", f.pool_timeout_seconds);
+    field("server_version", f.server_version), field("url", f.url), field("shard", f.shard);
 }
 
 template <typename Failure, typename Field>
 void failure_fields(Failure& f, Field&& field) {
-    field("name", f.name);
-    field("file", f.file);
-    field("line", f.line);
+    field("name", f.name), field("file", f.file), field("line", f.line);
     field("message", f.message);
 }
 
 template <typename Timeline, typename Field>
 void timeline_scalars(Timeline& t, Field&& field) {
-    field("enabled", t.enabled);
-    field("origin_unix_ms", t.origin_unix_ms);
-    field("taken_us", t.taken_us);
-    field("connection_limit", t.connection_limit);
-    field("server_version", t.server_version);
-    field("cap", t.cap);
-    field("dropped", t.dropped);
-    field("dropped_wait_us", t.dropped_wait_us);
-    field("labels", t.labels);
-    field("files", t.files);
+    field("enabled", t.enabled), field("origin_unix_ms", t.origin_unix_ms);
+    field("taken_us", t.taken_us), field("connection_limit", t.connection_limit);
+    field("server_version", t.server_version), field("cap", t.cap);
+    field("dropped", t.dropped), field("dropped_wait_us", t.dropped_wait_us);
+    field("labels", t.labels), field("files", t.files);
 }
 
 // nlohmann converts 1e300 or -1 to an integer with a static_cast (undefined
