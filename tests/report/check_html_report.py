@@ -172,7 +172,11 @@ def main():
     booking_html = os.path.join(out_dir, "booking.html")
     run([cli, "run", "--html", booking_html, "--", booking], keep, True)
     dom = check_page(browser, booking_html, out_dir, "booking", 3,
-                     ['id="server-connections"', "booking_repository_test.cpp:", 'id="files-table"'])
+                     ['id="server-connections"', "booking_repository_test.cpp", 'id="files-table"'])
+    # At full zoom short leases merge into grey blocks; the wider ones are
+    # bars of their own, each naming its caller's file:line.
+    bars = re.findall(r'data-file="[^"]*/examples/booking/[^"]*:\d+"', dom)
+    check(len(bars) >= 10, "booking: %d lease bars name a booking file:line" % len(bars))
 
     timeout_html = os.path.join(out_dir, "timeout.html")
     run([bad, "[long-path]"], dict(keep, TESTDB_POOL_TIMEOUT="1", TESTDB_REPORT_HTML=timeout_html),
