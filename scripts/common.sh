@@ -14,6 +14,7 @@ TESTDB_PACKAGES=(
   postgresql-15
   python3-yaml  # tests/docs: the CI recipes of docs/ci are parsed and run
   sqitch libdbd-pg-perl  # tests/migrations: MIGRATE_COMMAND with a real tool
+  chromium      # tests/report: the HTML report rendered and checked headless
 )
 
 say() { printf '\n== %s\n' "$*"; }

@@ -98,6 +98,19 @@ void ActivitySampler::sample_once() {
                 .as<int>();
         std::lock_guard<std::mutex> lock(mutex_);
         result_.peak = std::max(result_.peak, count);
+        auto& series = result_.series;
+        if (series.size() >= ActivitySample::kMaxSeries) {
+            // A long run: keep every other point (peaks stay in `peak`).
+            std::size_t kept = 0;
+            for (std::size_t i = 0; i < series.size(); i += 2) {
+                series[kept++] = series[i];
+            }
+            series.resize(kept);
+        }
+        series.emplace_back(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count(),
+                            count);
         ++result_.samples;
     } catch (const std::exception& e) {
         connection_.reset();  // reconnect at most once a second

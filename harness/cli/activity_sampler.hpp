@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <pqxx/connection>
 
@@ -27,6 +29,11 @@ struct ActivitySample {
     /// application_name ("psql x2, billing x1"): who else holds its slots
     /// (best effort; empty when none or unknown).
     std::string other_clients;
+    /// (wall clock ms since 1970, backends) per sample, for the HTML
+    /// report's chart; at most kMaxSeries points (thinned, never grown past).
+    std::vector<std::pair<std::int64_t, int>> series;
+    /// Points kept in `series`.
+    static constexpr std::size_t kMaxSeries = 20000;
 };
 
 /// A background thread counting, every `interval`, the backends whose

@@ -87,10 +87,13 @@ int run_command_line(int argc, char** argv) {
         "run",
         "Run one test suite as one process (embedded server unless DATABASE_URL_TEST "
         "is set), sample its server connections and print the report: "
-        "testdb run [--report FILE] [--limit N] [--shard I/N [--balance-from FILE] "
+        "testdb run [--report FILE] [--html FILE] [--limit N] [--shard I/N [--balance-from FILE] "
         "[--list-shard]] -- SUITE [ARGS...]");
     run->add_option("--report", run_options.report,
                     "write the combined JSON report (run + suite report) to FILE")
+        ->type_name("FILE");
+    run->add_option("--html", run_options.html,
+                    "write the HTML report (the pool's timeline, files, failures) to FILE")
         ->type_name("FILE");
     run->add_option("--limit", run_options.limit,
                     "connection_limit for the suite (default: the configured one, 3)")

@@ -54,6 +54,8 @@ int down(const UpOptions& options);
 struct RunOptions {
     /// Where to write the combined JSON report; empty = none.
     std::string report;
+    /// Where to write the HTML report (docs/REPORT.md); empty = none.
+    std::string html;
     /// connection_limit for the suite; 0 = keep the configured one.
     int limit = 0;
     /// `--shard i/n` as given: run only the i-th of n parts of the suite,

@@ -14,6 +14,7 @@
 #include "activity_sampler.hpp"
 #include "harness/server/process.hpp"
 #include "commands.hpp"
+#include "run_html.hpp"
 #include "run_report.hpp"
 #include "shard.hpp"
 #include "support.hpp"
@@ -328,6 +329,10 @@ int run(const RunOptions& options) {
     if (!options.report.empty()) {
         write_combined_report(options.report, outcome, verdict);
         std::cout << "testdb run: wrote " << options.report << std::endl;
+    }
+    if (!options.html.empty()) {
+        write_run_html(options.html, outcome, verdict);
+        std::cout << "testdb run: wrote " << options.html << std::endl;
     }
     return verdict.exit_code;
 }

@@ -18,6 +18,7 @@
 #include "harness/lifecycle/test_phase.hpp"
 #include "harness/lifecycle/tier_choice.hpp"
 #include "harness/lifecycle/touched_tables.hpp"
+#include "harness/report_html/html_report.hpp"
 #include "harness/schema/suite_schema.hpp"
 #include "harness/tenancy/leftovers.hpp"
 #include "testdb/config.hpp"
@@ -59,6 +60,7 @@ struct RunState {
     std::optional<detail::RollbackScope> rollback;
     std::uint64_t rolled_back_before = 0;
     std::set<std::string> reported_leases;
+    std::string failure_messages;  // of the running test case, for the report
     bool shutdown_reported = false;
 };
 
@@ -83,6 +85,7 @@ private:
         if (kind == Finding::Kind::Leak) {
             detail::recorder().addLeak(message);
         }
+        lifecycle().testFailureMessage(message);
         found_.push_back({kind, std::move(message), file, line});
     }
 
@@ -249,6 +252,7 @@ void Lifecycle::testCaseStarting(const TestCaseInfo& test) {
         g_test_name = test.name;
     }
     run.test = test;
+    run.failure_messages.clear();
     run.test_started = std::chrono::steady_clock::now();
 }
 
@@ -298,8 +302,25 @@ std::vector<Finding> Lifecycle::testBodyEnded(bool failed) {
     return findings.take();
 }
 
+void Lifecycle::testFailureMessage(const std::string& message) {
+    std::string& messages = state().failure_messages;
+    // Bounded: a loop of failing assertions must not fill the report.
+    constexpr std::size_t kMaxChars = 4000;
+    // A finding reaches here twice: from testdb's checks and back from the
+    // framework the adapter failed the test case with.
+    if (messages.size() < kMaxChars && messages.find(message) == std::string::npos) {
+        messages += (messages.empty() ? "" : "\n") + message.substr(0, kMaxChars);
+    }
+}
+
 void Lifecycle::testCaseEnded(bool passed) {
     RunState& run = state();
+    if (!passed) {
+        detail::recorder().testFailed(
+            {run.test.name, run.test.file, run.test.line,
+             run.failure_messages.empty() ? "failed (the test framework's output has the details)"
+                                          : run.failure_messages});
+    }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - run.test_started).count();
     detail::recorder().testEnded(run.test.name, run.test.file,
@@ -320,6 +341,11 @@ RunOutcome Lifecycle::runEnded(std::ostream& out) {
     for (const LeaseInfo& held : shutdown.outstanding) {
         detail::recorder().addLeak("lease still held at shutdown: " + held.describe(now));
     }
+    detail::recorder().setFacts(
+        RunFacts{std::string(isolationName(run.isolation)),
+                 std::chrono::duration<double>(db.config().pool_timeout).count(), 0,
+                 db.config().maskedUrl(), setting("TESTDB_SHARD").value_or("")},
+        db.pool().leaseTimeline());
     RunReport& report = detail::recorder().finish(shutdown.stats, db.config().connection_limit,
                                                   db.pool().applicationName(), leftovers);
     print_summary(report, out);
@@ -331,6 +357,9 @@ RunOutcome Lifecycle::runEnded(std::ostream& out) {
     out << std::flush;
     if (auto path = setting("TESTDB_REPORT")) {
         report.write(*path);
+    }
+    if (auto path = setting("TESTDB_REPORT_HTML")) {
+        detail::writeHtmlReport(*path, report, {});
     }
     run.active = false;
     return outcome;

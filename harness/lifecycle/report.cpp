@@ -8,6 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/lifecycle/report_json.hpp"
+#include "harness/report_html/html_report.hpp"
+
 #include "testdb/config.hpp"
 #include "testdb/errors.hpp"
 #include "testdb/run_token.hpp"
@@ -124,7 +127,7 @@ PoolStats pool_from_json(const json& j) {
 }  // namespace
 
 std::string RunReport::toJson() const {
-    const json j{{"format", format},
+    json j{{"format", format},
                  {"run_token", run_token},
                  {"application_name", application_name},
                  {"connection_limit", connection_limit},
@@ -140,7 +143,8 @@ std::string RunReport::toJson() const {
                                                          {"message", startup_error->message},
                                                          {"url", startup_error->url}}
                                                    : json(nullptr)}};
-    return j.dump(2);
+    detail::addVersion2Fields(j, *this);
+    return detail::dumpReport(j, *this);
 }
 
 RunReport RunReport::fromJson(const std::string& text, const std::string& origin) {
@@ -167,6 +171,7 @@ RunReport RunReport::fromJson(const std::string& text, const std::string& origin
                                              e.at("message").get<std::string>(),
                                              e.at("url").get<std::string>()};
         }
+        detail::readVersion2Fields(j, r);
         return r;
     } catch (const std::exception& e) {  // json::exception or BadValue
         throw Error("Error: the testdb report " + origin + " is not valid: " + e.what() +
@@ -246,12 +251,17 @@ std::string masked_configured_url() {
 void writeStartupFailureReport(const std::exception& error) noexcept {
     try {
         const auto path = setting("TESTDB_REPORT");
-        if (!path) return;
         RunReport report;
         report.run_token = runToken();
         report.startup_error =
             StartupFailure{kind_of(error), maskPassword(error.what()), masked_configured_url()};
-        report.write(*path);
+        report.facts.url = report.startup_error->url;
+        if (path) {
+            report.write(*path);
+        }
+        if (const auto html = setting("TESTDB_REPORT_HTML")) {
+            detail::writeHtmlReport(*html, report, {});
+        }
     } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): best effort by contract
     }
 }

@@ -32,6 +32,24 @@ void RunRecorder::addLeak(std::string message) {
     report_.leaks.push_back(std::move(message));
 }
 
+void RunRecorder::testFailed(FailureRecord failure) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (report_.failures.size() < kMaxFailures) {
+        report_.failures.push_back(std::move(failure));
+    }
+}
+
+void RunRecorder::setFacts(RunFacts facts, LeaseTimeline timeline) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    report_.facts = std::move(facts);
+    if (report_.facts.server_version == 0) {
+        report_.facts.server_version = timeline.server_version;
+    }
+    if (timeline.enabled) {
+        report_.timeline = std::move(timeline);
+    }
+}
+
 void RunRecorder::setStaleSwept(std::vector<std::string> slugs) {
     std::lock_guard<std::mutex> lock(mutex_);
     report_.stale_swept = std::move(slugs);

@@ -34,6 +34,7 @@ void Pool::unpin() { core_->unpin(); }
 
 PoolStats Pool::stats() const { return core_->stats(); }
 std::vector<LeaseInfo> Pool::holders() const { return core_->holders(); }
+LeaseTimeline Pool::leaseTimeline() const { return core_->timeline(); }
 const Config& Pool::config() const { return core_->config(); }
 const std::string& Pool::runToken() const { return core_->run_token(); }
 std::string Pool::applicationName() const { return core_->application_name(); }

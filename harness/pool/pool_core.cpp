@@ -43,7 +43,8 @@ PoolCore::PoolCore(Config config, std::string run_token)
     : config_(std::move(config)),
       run_token_(std::move(run_token)),
       conninfo_(config_.connectionString(run_token_)),
-      slots_(static_cast<std::size_t>(config_.connection_limit)) {}
+      slots_(static_cast<std::size_t>(config_.connection_limit)),
+      lease_log_(LeaseLog::fromSettings(config_.connection_limit)) {}
 
 Lease PoolCore::acquire(std::string label, SourceLocation where) {
     std::function<std::string()> provider;
@@ -112,6 +113,7 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
             ++stats_.waits;
             stats_.total_wait += now - start;
             stats_.max_wait = std::max<std::chrono::nanoseconds>(stats_.max_wait, now - start);
+            lease_log_.timedOut(label, where, start, now);
             const std::size_t waiting = queue_.size();
             const std::string held = held_by_lines_locked(now);
             std::vector<LeaseHolder> holders = lease_holders_locked(now);
@@ -133,6 +135,8 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
     slot.busy = true;
     slot.info = LeaseInfo{std::move(label), where.file, where.line, Clock::now(),
                           std::this_thread::get_id(), false};
+    slot.event = lease_log_.granted(slot.info.label, where, static_cast<std::size_t>(slot_index),
+                                    start, slot.info.since);
     const auto waited_for = slot.info.since - start;
     ++stats_.in_use;
     if (waited) {
@@ -169,6 +173,7 @@ Lease PoolCore::acquire(std::string label, SourceLocation where) {
             throw;
         }
         lock.lock();
+        lease_log_.serverVersion(PQserverVersion(opened->raw()));
         slot.conn = std::move(opened);
         slot.replace_on_open = false;
         ++stats_.opened;
@@ -218,7 +223,7 @@ std::unique_ptr<PooledConnection> PoolCore::open_connection() {
     }
 }
 
-bool PoolCore::reusable_after_use(Slot& slot) noexcept {
+bool PoolCore::reusable_after_use(Slot& slot, bool& in_transaction) noexcept {
     PooledConnection& conn = *slot.conn;
     if (!conn.healthy()) {
         log().warn("connection of \"{}\" ({}:{}) came back broken; it will be replaced",
@@ -230,6 +235,7 @@ bool PoolCore::reusable_after_use(Slot& slot) noexcept {
             return true;
         case PQTRANS_INTRANS:
         case PQTRANS_INERROR: {
+            in_transaction = true;
             // The holder opened a transaction and never closed it: roll it
             // back so the next holder starts clean, and say who did it.
             PGresult* result = PQexec(conn.raw(), "ROLLBACK");
@@ -259,9 +265,17 @@ void PoolCore::release(std::size_t index) noexcept {
         }
     }
     std::unique_ptr<PooledConnection> discard;
-    const bool reusable = slot.conn && reusable_after_use(slot);
+    bool in_transaction = false;
+    const bool reusable = slot.conn && reusable_after_use(slot, in_transaction);
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        const auto now = Clock::now();
+        lease_log_.returned(slot.event, shut_down_ ? LeaseEnd::Leaked
+                                        : reusable ? LeaseEnd::Returned
+                                                   : LeaseEnd::Broken,
+                            in_transaction, now, slot.info.label, slot.info.file,
+                            slot.info.line, index, slot.info.since);
+        slot.event = LeaseLog::kNone;
         if (!reusable) {
             discard = std::move(slot.conn);
             slot.replace_on_open = true;
@@ -274,7 +288,7 @@ void PoolCore::release(std::size_t index) noexcept {
         }
         slot.busy = false;
         slot.info.in_transaction = false;
-        slot.released_at = Clock::now();
+        slot.released_at = now;
         --stats_.in_use;
     }
     freed_.notify_all();
@@ -309,6 +323,11 @@ PoolStats PoolCore::stats() const {
     return snapshot;
 }
 
+LeaseTimeline PoolCore::timeline() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lease_log_.snapshot();
+}
+
 std::vector<LeaseInfo> PoolCore::holders() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return holders_locked();
@@ -326,6 +345,13 @@ ShutdownReport PoolCore::shutdown(SourceLocation where) {
         report.outstanding = holders_locked();
         if (!shut_down_) {
             shut_down_ = true;
+            for (std::size_t i = 0; i < slots_.size(); ++i) {
+                Slot& held = slots_[i];
+                if (held.busy && !held.held_by_borrower) {
+                    held.event = lease_log_.leaked(held.event, held.info.label, held.info.file,
+                                                   held.info.line, i, held.info.since);
+                }
+            }
             for (Slot& slot : slots_) {
                 if (!slot.busy && slot.conn) {
                     closing.push_back(std::move(slot.conn));

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/pool/lease_log.hpp"
 #include "harness/pool/pooled_connection.hpp"
 #include "testdb/config.hpp"
 #include "testdb/errors.hpp"
@@ -41,6 +42,7 @@ public:
     void set_in_transaction(std::size_t slot, bool in_transaction) noexcept;
 
     PoolStats stats() const;
+    LeaseTimeline timeline() const;
     std::vector<LeaseInfo> holders() const;
     ShutdownReport shutdown(SourceLocation where);
     bool is_shut_down() const;
@@ -62,6 +64,7 @@ private:
         // The pinned connection's borrower kept its Lease past unpin(): the
         // borrower holds the slot now, and the pin owner's release leaves it.
         bool held_by_borrower = false;
+        std::size_t event = LeaseLog::kNone;  // its lease in lease_log_
     };
 
     // Index of the slot the caller at the head of the queue may take, or -1.
@@ -78,7 +81,8 @@ private:
     std::unique_ptr<PooledConnection> open_connection();
     // Decides, on release, whether the connection can be reused; rolls back an
     // open transaction. Runs without the lock: only the holder touches it.
-    bool reusable_after_use(Slot& slot) noexcept;
+    // `in_transaction` tells whether it came back inside one.
+    bool reusable_after_use(Slot& slot, bool& in_transaction) noexcept;
 
     const Config config_;
     const std::string run_token_;
@@ -94,6 +98,7 @@ private:
     SourceLocation shut_down_at_;  // the first shutdown() call
     std::function<std::string()> label_provider_;
     std::function<void(const std::string&, SourceLocation)> acquire_check_;
+    LeaseLog lease_log_;  // guarded by mutex_
 
     // The rollback tier's pinned connection: lent to one borrower at a time.
     struct Pin {

@@ -99,12 +99,17 @@ public:
     /// then cleans up (or keeps rows for inspection). Returns what to fail
     /// the test case with; empty when all is well.
     std::vector<Finding> testBodyEnded(bool failed);
+    /// The framework reported a failure in the running test case (an
+    /// assertion's text); kept for the report's list of failures. Optional:
+    /// without it the report lists testdb's own findings only.
+    void testFailureMessage(const std::string& message);
     /// The test case ended with the framework's verdict; recorded for the
     /// report.
     void testCaseEnded(bool passed);
     /// Run end: checks rows left by the run, shuts the pool and the server
     /// down, prints the summary and per-file lines to `out`, writes
-    /// TESTDB_REPORT. Safe to call once.
+    /// TESTDB_REPORT (JSON) and TESTDB_REPORT_HTML (the HTML report). Safe
+    /// to call once.
     RunOutcome runEnded(std::ostream& out);
 
     /// True between runStarting() and runEnded().

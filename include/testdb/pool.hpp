@@ -13,6 +13,7 @@
 
 #include "testdb/config.hpp"
 #include "testdb/lease.hpp"
+#include "testdb/lease_timeline.hpp"
 #include "testdb/source_location.hpp"
 
 namespace testdb {
@@ -75,6 +76,9 @@ public:
     PoolStats stats() const;
     /// Everyone holding a lease right now.
     std::vector<LeaseInfo> holders() const;
+    /// The leases recorded so far (who held which slot when, who waited);
+    /// `enabled` is false when TESTDB_RECORD_LEASES=0.
+    LeaseTimeline leaseTimeline() const;
     /// The settings the pool was made with.
     const Config& config() const;
     /// The run token in every connection's application_name.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "testdb/lease_timeline.hpp"
 #include "testdb/pool.hpp"
 
 namespace testdb {
@@ -36,6 +37,23 @@ struct LeftoverRecord {
     long long rows = 0; ///< rows of this run's tenants still there
 };
 
+/// A failed test case and why it failed.
+struct FailureRecord {
+    std::string name;     ///< test case name
+    std::string file;     ///< its source file
+    int line = 0;         ///< the line it is declared on
+    std::string message;  ///< the failures reported for it (adapter and testdb findings)
+};
+
+/// The settings a run ran with, for the reader of its report.
+struct RunFacts {
+    std::string tier;                  ///< isolation tier: "tenant", "rollback" or "database"
+    double pool_timeout_seconds = 0;   ///< how long a caller waited at most
+    int server_version = 0;            ///< PQserverVersion (150004 = 15.4); 0 unknown
+    std::string url;                   ///< the server's URL, password masked
+    std::string shard;                 ///< TESTDB_SHARD ("2/4"), "" when not sharded
+};
+
 /// Why a run stopped before its first test (bad URL, safety guard, a server
 /// that refused or was not there).
 struct StartupFailure {
@@ -46,7 +64,10 @@ struct StartupFailure {
 
 /// Everything the global teardown reports about one run.
 struct RunReport {
-    int format = 1;                 ///< JSON layout version
+    /// Version of the documented JSON schema (docs/REPORT.md).
+    static constexpr int kSchemaVersion = 2;
+    int format = 1;                 ///< JSON layout marker of the first reports (always 1)
+    int schema_version = kSchemaVersion;  ///< version of the schema the report follows
     std::string run_token;          ///< the run's token
     std::string application_name;   ///< what its connections report to the server
     int connection_limit = 0;       ///< the pool's limit
@@ -60,6 +81,9 @@ struct RunReport {
     std::vector<std::string> leaks;          ///< leak messages (leases, transactions, rows)
     std::vector<std::string> stale_swept;    ///< tenants of crashed runs removed at start
     std::optional<StartupFailure> startup_error;  ///< set when the run failed at start
+    RunFacts facts;                          ///< tier, pool_timeout, server, URL, shard
+    std::vector<FailureRecord> failures;     ///< failed test cases with their messages
+    std::optional<LeaseTimeline> timeline;   ///< the pool's leases (absent when not recorded)
 
     /// The report as pretty-printed JSON.
     std::string toJson() const;
@@ -84,7 +108,8 @@ struct RunReport {
 
 /// For a run that failed before its first test: writes a report with
 /// `error` (kind, masked message, masked URL) and zero counts to the file
-/// TESTDB_REPORT names, when it is set, so a dashboard reading it sees why.
+/// TESTDB_REPORT names, when it is set, so a dashboard reading it sees why
+/// (and the HTML report to TESTDB_REPORT_HTML, when that is set).
 /// Never throws: the start-up error itself is what the run reports.
 void writeStartupFailureReport(const std::exception& error) noexcept;
 

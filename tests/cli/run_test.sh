@@ -8,7 +8,7 @@ in_scratch_dir "$1" "$2"
 peak_of() { sed -n 's/.*connections: *peak \([0-9]*\) server-side.*/\1/p' <<<"$1"; }
 server_dir_of() { sed -n 's/.*started embedded PostgreSQL at \(.*\) in [0-9]* ms.*/\1/p' <<<"$1"; }
 
-run_tool default "$TOOL" run --report "$work/run.json" -- "$SUITE"
+run_tool default "$TOOL" run --report "$work/run.json" --html "$work/run.html" -- "$SUITE"
 expect_rc 0 "run over the tiny suite"
 expect_contains "$OUT" "tests:        2 passed, 0 failed (2 test cases)" "the test counts"
 expect_contains "$OUT" "leftover rows: 0" "the leftover rows"
@@ -34,6 +34,16 @@ if [ -f "$work/run.json" ]; then
     fi
 else
     fail "--report wrote no $work/run.json"
+fi
+# The HTML page (rendered and checked in Chromium by report:html_chromium):
+# the suite's lease timeline and the sampled server connections are inside.
+if [ -f "$work/run.html" ]; then
+    page=$(cat "$work/run.html")
+    expect_contains "$page" "default-src 'none'" "the HTML report's CSP"
+    expect_contains "$page" '"timeline":{"cap":' "the lease timeline in the HTML report"
+    expect_contains "$page" '"activity":{"limit":3,"samples":[[' "the server samples in the HTML report"
+else
+    fail "--html wrote no $work/run.html"
 fi
 
 run_tool limit "$TOOL" run --limit 1 -- "$SUITE"

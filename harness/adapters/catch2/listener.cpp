@@ -80,6 +80,21 @@ public:
         TestEventListenerBase::sectionEnded(stats);
     }
 
+    // A failed assertion's text, for the report's list of failures.
+    bool assertionEnded(const Catch::AssertionStats& stats) override {
+        const Catch::AssertionResult& result = stats.assertionResult;
+        if (!result.succeeded()) {
+            lifecycle().testFailureMessage(
+                result.hasExpression()
+                    ? result.getSourceInfo().file + std::string(":") +
+                          std::to_string(result.getSourceInfo().line) + ": " +
+                          result.getExpressionInMacro() + " with expansion: " +
+                          result.getExpandedExpression()
+                    : result.getMessage());
+        }
+        return TestEventListenerBase::assertionEnded(stats);
+    }
+
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
         lifecycle().testCaseEnded(stats.totals.assertions.failed == 0 &&
                                   stats.totals.testCases.failed == 0);

@@ -77,6 +77,19 @@ public:
         lifecycle().testBodyStarting();
     }
 
+    // A failed assertion's text, for the report's list of failures (the
+    // message alone: testdb's own findings come back here and are merged).
+    void OnTestPartResult(const ::testing::TestPartResult& result) override {
+        if (g_active && result.failed()) {
+            // ADD_FAILURE() and FAIL() put "Failed" on a line before the text.
+            std::string text = result.message();
+            if (text.rfind("Failed\n", 0) == 0) {
+                text.erase(0, 7);
+            }
+            lifecycle().testFailureMessage(text);
+        }
+    }
+
     void OnTestEnd(const ::testing::TestInfo& test) override {
         if (!g_active) {
             return;
