@@ -241,8 +241,11 @@ const TenantCatalog* loaded_tenant_catalog() {
 const std::vector<ScopedTable>& scoped_tables(pqxx::connection& conn) {
     static const std::vector<ScopedTable> all = [&] {
         const TenantCatalog& catalog = tenant_catalog(conn);
-        std::vector<ScopedTable> tables = catalog.by_foreign_key;
+        // The tenant table stays last (it is last of by_foreign_key).
+        std::vector<ScopedTable> tables(catalog.by_foreign_key.begin(),
+                                        catalog.by_foreign_key.end() - 1);
         tables.insert(tables.end(), catalog.by_column.begin(), catalog.by_column.end());
+        tables.push_back(catalog.by_foreign_key.back());
         return tables;
     }();
     return all;

@@ -45,7 +45,8 @@ const TenantCatalog& tenant_catalog(pqxx::connection& conn);
 /// that made no tenant costs no round trip to find out).
 const TenantCatalog* loaded_tenant_catalog();
 
-/// Every table the cleanup deletes from: by_foreign_key, then by_column.
+/// Every table the cleanup deletes from: by_foreign_key and by_column, the
+/// tenant table last.
 const std::vector<ScopedTable>& scoped_tables(pqxx::connection& conn);
 
 /// `slug IN ('x','y')` on the tenant table (values quoted on `conn`).

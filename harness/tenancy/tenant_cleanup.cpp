@@ -192,7 +192,7 @@ std::string cleanup_failure_message(const std::vector<std::string>& slugs,
             }
         }
     }
-    return "LeakError: the cleanup of tenants " + tenants + " failed: " + cause +
+    return "LeakError: cleanup of tenants " + tenants + " " + cause +
            "\n  (one statement deletes their rows from " + tables + "; " + aftermath +
            ")\nFix: a row outside these tenants references one of their rows (see the constraint "
            "above): make the test delete it, or create it through testdb's tenants.";

@@ -25,7 +25,8 @@ using TableRows = std::vector<std::pair<std::string, long long>>;
 TableRows clean_tenants(pqxx::connection& conn, const std::optional<std::string>& a,
                         const std::optional<std::string>& b, bool check_unreached);
 
-/// "LeakError: ..." for a cleanup of `slugs` that failed with `cause`:
+/// "LeakError: cleanup of tenants a/b <cause>" (cause: "failed: <server
+/// message>" or why it waited):
 /// the server's message (constraint and tables), the tables the delete
 /// covers, and what happened to the rows (`aftermath`).
 std::string cleanup_failure_message(const std::vector<std::string>& slugs,

@@ -142,6 +142,9 @@ bool checks_unreached_tables() {
 // run-end leftover check and the next run's sweep) so the file's next test
 // gets fresh tenants instead of failing on these rows. Says what it did.
 std::string set_aside(pqxx::connection& conn, const std::vector<std::string>& slugs) {
+    if (slugs.empty()) {
+        return "the test made no tenant";
+    }
     static std::atomic<int> failures{0};
     const TenantTable& t = tenantTable();
     const std::string token = runToken();
@@ -158,7 +161,9 @@ std::string set_aside(pqxx::connection& conn, const std::vector<std::string>& sl
     try {
         pqxx::nontransaction tx(conn, "testdb set aside");
         detail::count_statement();
-        tx.exec("UPDATE " + t.table + " SET " + conn.quote_name(t.slug) + " = CASE " +
+        // Bounded: after a lock timeout the same lock still holds the rows.
+        tx.exec("SET LOCAL lock_timeout = '2s'; UPDATE " + t.table + " SET " +
+                conn.quote_name(t.slug) + " = CASE " +
                 conn.quote_name(t.slug) + cases + " END WHERE " +
                 detail::tenant_slug_predicate(conn, slugs));
     } catch (const std::exception& e) {
@@ -201,11 +206,11 @@ void Tenants::cleanupTenants() {
             } catch (const pqxx::sql_error& e) {
                 const std::string cause =
                     e.sqlstate() == "55P03"
-                        ? "it waited 10 s for a lock another transaction holds on their rows (" +
+                        ? "waited 10 s for a lock another transaction holds on their rows (" +
                               std::string(e.what()) + "); end every transaction before its test "
                               "ends, a Lease kept past its test inside a transaction keeps its locks"
-                        : std::string(e.what());
-                failure = detail::cleanup_failure_message(made, cause, set_aside(conn, made));
+                        : "failed: " + std::string(e.what());
+                failure = detail::cleanup_failure_message(slugs(), cause, set_aside(conn, made));
             }
         },
         "testdb: cleanupTenants");
@@ -236,7 +241,8 @@ std::vector<std::string> Tenants::keepForInspection() {
                 const TenantTable& t = tenantTable();
                 pqxx::nontransaction tx(conn);
                 detail::count_statement();
-                tx.exec("UPDATE " + t.table + " SET " + conn.quote_name(t.slug) + " = " +
+                // Bounded: after a lock timeout the same lock still holds the rows.
+        tx.exec("UPDATE " + t.table + " SET " + conn.quote_name(t.slug) + " = " +
                         conn.quote(new_slug) + " WHERE " + conn.quote_name(t.slug) + " = " +
                         conn.quote(tenant->slug()));
             },

@@ -141,8 +141,10 @@ public:
     bool anyCreated() const { return tenantA.created() || tenantB.created(); }
 };
 
-/// Tables that hang off the tenant table through foreign keys (directly or
-/// several hops away), children first, ending with the tenant table itself.
+/// The tables cleanupTenants() deletes from: those that hang off the tenant
+/// table through foreign keys (directly or several hops away), children
+/// first, then those that carry the tenant column without a foreign key,
+/// ending with the tenant table itself.
 /// Read from the catalog once per process, on first use.
 std::vector<std::string> tenantScopedTables();
 /// The same, read through `pool`.

@@ -48,7 +48,7 @@ def main():
         sys.exit(f"check_cleanup: [unreached] passed:\n{out}")
 
     code, out = run(suite, "[failing-cleanup]")
-    expect(out, "LeakError: the cleanup of tenants cleanup-cases-a-", "links_user_id_fkey",
+    expect(out, "LeakError: cleanup of tenants cleanup-cases-a-", "links_user_id_fkey",
            "cleanup_cases.users", "cleanup_cases.links", "cleanup-cases-ax1-",
            "testdb: 2/3 tests passed")
     if code == 0:
