@@ -6,6 +6,7 @@
 #include <pqxx/result>
 
 #include "harness/tenancy/tenant_catalog.hpp"
+#include "harness/tenancy/tenant_cleanup.hpp"
 #include "harness/lifecycle/test_phase.hpp"
 #include "testdb/context.hpp"
 #include "testdb/run_token.hpp"
@@ -146,6 +147,11 @@ std::vector<LeftoverRecord> checkRunLeftovers(TestDb& db) {
         }
         if (!leftovers.empty()) {
             addRunFailure(leftoverMessage(found));
+        }
+        // Rows in tables the cleanup cannot reach: their test cases failed
+        // already; the summary still counts them as left behind.
+        for (const auto& [table, rows] : unreached_rows_of_run()) {
+            leftovers.push_back({table, rows});
         }
     } catch (const std::exception& e) {
         addRunFailure(std::string("Error: testdb could not check the run for leftover rows (an "

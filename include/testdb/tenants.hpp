@@ -114,9 +114,16 @@ public:
     Tenant tenantB;  ///< second tenant, for isolation checks
 
     /// Deletes every row of this file's tenants from every tenant-scoped
-    /// table (children first) and the tenant rows, in one transaction and one
-    /// round trip. Does nothing (no round trip) when no tenant was created.
-    /// Refused by the safety guard in a database that is not a test database.
+    /// table (one statement, so foreign-key cycles are fine), then from the
+    /// tables that carry the tenant column without a foreign key, in one
+    /// transaction and one round trip. In the tenant and database tiers it
+    /// also counts the rows written since the last cleanup into tables it
+    /// cannot reach. Does nothing (no round trip) when no tenant was created
+    /// and there is no such table. Throws LeakError naming the constraint
+    /// and tables when the delete fails (the rows are then set aside under
+    /// renamed tenants, so the file's next test starts clean), or naming the
+    /// unreached tables and row counts. Refused by the safety guard in a
+    /// database that is not a test database.
     void cleanupTenants();
 
     /// Rows of this file's tenants still present, per table (one round trip);
@@ -134,8 +141,10 @@ public:
     bool anyCreated() const { return tenantA.created() || tenantB.created(); }
 };
 
-/// Tables that hang off the tenant table through foreign keys (directly or
-/// several hops away), children first, ending with the tenant table itself.
+/// The tables cleanupTenants() deletes from: those that hang off the tenant
+/// table through foreign keys (directly or several hops away), children
+/// first, then those that carry the tenant column without a foreign key,
+/// ending with the tenant table itself.
 /// Read from the catalog once per process, on first use.
 std::vector<std::string> tenantScopedTables();
 /// The same, read through `pool`.
