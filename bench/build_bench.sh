@@ -31,8 +31,6 @@ done
 build="$(realpath "${1:?usage: build_bench.sh [--runs N] [--json FILE] BUILD_DIR}")"
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CCACHE_DISABLE=1  # a touched file's content is unchanged: the cache would hide the compile
-scratch=$(mktemp -d /tmp/testdb-build-bench.XXXXXX)
-chmod 755 "$scratch"  # the server runs as an unprivileged user when we are root
 
 declare -A touched=(  # suite -> the test file touched
   [booking_it]=examples/booking/tests/booking_repository_test.cpp
@@ -40,16 +38,18 @@ declare -A touched=(  # suite -> the test file touched
   [booking_gtest_it]=examples/booking/tests/gtest/booking_repository_test.cpp
 )
 suites=()
+targets="$(cmake --build "$build" --target help)"
 for suite in booking_it booking_it_catch2v3 booking_gtest_it; do
-  if cmake --build "$build" --target help | grep -q "\.\.\. $suite\$"; then
+  if grep -q "\.\.\. $suite\$" <<<"$targets"; then
     suites+=("$suite")
   fi
 done
 cmake --build "$build" --target testdb_cli "${suites[@]}" -j2 >/dev/null
+source "$src/bench/bench_lib.sh"
+bench_scratch_and_server "$build/harness/cli/testdb"
 
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc -l; }
-median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
 # base_script SUITE: writes $scratch/SUITE.sh, the base compile and link of
 # SUITE's touched file (no PCH, no TESTDB_SUITE_COMPILE_OPTIONS, default linker).
@@ -71,17 +71,6 @@ with open("%s/%s.sh" % (scratch, suite), "w") as out:
 EOF
 }
 for suite in "${suites[@]}"; do base_script "$suite"; done
-
-started=""
-cleanup() {
-  [ -z "$started" ] || "$build/harness/cli/testdb" down --dir "$scratch" >/dev/null 2>&1 || true
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
-if [ -z "${DATABASE_URL_TEST:-}" ]; then
-  eval "$("$build/harness/cli/testdb" up --dir "$scratch" 2>/dev/null)"
-  started=1
-fi
 
 declare -A samples
 record() { samples["$1"]+="$2 "; }

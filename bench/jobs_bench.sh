@@ -25,20 +25,10 @@ while [ $# -gt 0 ]; do
 done
 tool="$(realpath "${1:?usage: jobs_bench.sh [--runs R] [--jobs N] [--json FILE] TESTDB SUITE...}")"
 shift
-work=$(mktemp -d /tmp/testdb-jobs-bench.XXXXXX)
-chmod 755 "$work"  # the server runs as an unprivileged user when we are root
-started=""
-cleanup() {
-  [ -z "$started" ] || "$tool" down --dir "$work" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-if [ -z "${DATABASE_URL_TEST:-}" ]; then
-  eval "$("$tool" up --dir "$work" 2>/dev/null)"
-  started=1
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+bench_scratch_and_server "$tool"
+work=$scratch
 
-median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d.get(sys.argv[2]); print(0 if v is None else v)' "$@"; }
 
 # timed ARGS...: runs `testdb run ARGS` writing $work/r.json; prints "wall peak limit".

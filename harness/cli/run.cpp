@@ -64,30 +64,6 @@ private:
     struct sigaction old_term_ {};
 };
 
-// A private temporary directory for the suite's report, removed at the end.
-class TempDir {
-public:
-    TempDir() {
-        const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): no setenv here
-        std::string pattern = std::string(base && *base ? base : "/tmp") + "/testdb-run-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw Error("Error: cannot create a temporary directory " + pattern + ": " +
-                        errno_text(errno) + ".\nFix: set TMPDIR to a writable directory.");
-        }
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
 // Starts the suite (`program`, found by find_in_path) with the environment
 // `env`; returns its pid. Throws Error naming the suite when it cannot be
 // executed. SIGINT/SIGTERM wait until g_child names it, so forward_signal

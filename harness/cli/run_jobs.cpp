@@ -118,25 +118,6 @@ void write_json(const fs::path& path, const json& j) {
     }
 }
 
-// A private directory for the shards' reports and logs, removed at the end.
-struct ScratchDir {
-    fs::path path;
-    ScratchDir() {
-        std::string pattern = (fs::temp_directory_path() / "testdb-jobs-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw Error("Error: cannot create a temporary directory " + pattern + ": " +
-                        errno_text(errno) + ".\nFix: set TMPDIR to a writable directory.");
-        }
-        path = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-};
-
 // Starts one shard with its output in `log`; returns its pid.
 pid_t start_shard(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                   const fs::path& log) {
@@ -284,7 +265,7 @@ int run_jobs(const RunOptions& options) {
         std::cerr << "testdb run: cannot sample pg_stat_activity: " << e.what() << std::endl;
     }
 
-    ScratchDir scratch;
+    TempDir scratch;
     const auto started = std::chrono::steady_clock::now();
     std::vector<pid_t> pids;
     std::vector<ShardResult> shards(static_cast<std::size_t>(options.jobs));
@@ -294,7 +275,7 @@ int run_jobs(const RunOptions& options) {
         if (!setting("TESTDB_MAX_PROCESSES")) {
             overrides.push_back("TESTDB_MAX_PROCESSES=auto");  // wait rather than exceed
         }
-        const fs::path dir = scratch.path;
+        const fs::path& dir = scratch.path();
         shards[static_cast<std::size_t>(i - 1)].index = i;
         pids.push_back(start_shard(
             shard_command(options, i, balance, dir / ("shard-" + std::to_string(i) + ".json")),
@@ -305,8 +286,8 @@ int run_jobs(const RunOptions& options) {
         ShardResult& shard = shards[static_cast<std::size_t>(i - 1)];
         shard.exit_code = exit_code_of(pids[static_cast<std::size_t>(i - 1)]);
         const std::string stem = "shard-" + std::to_string(i);
-        shard.log = read_text(scratch.path / (stem + ".log"));
-        if (auto report = read_shard_report(scratch.path / (stem + ".json"), shard)) {
+        shard.log = read_text(scratch.path() / (stem + ".log"));
+        if (auto report = read_shard_report(scratch.path() / (stem + ".json"), shard)) {
             reports.push_back(std::move(*report));
         }
     }

@@ -1,6 +1,10 @@
 #include "support.hpp"
 
+#include <stdlib.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <set>
 #include <system_error>
@@ -146,6 +150,21 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 }
 
 }  // namespace
+
+TempDir::TempDir() {
+    const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): no setenv here
+    std::string pattern = std::string(base && *base ? base : "/tmp") + "/testdb-run-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw Error("Error: cannot create a temporary directory " + pattern + ": " +
+                    errno_text(errno) + ".\nFix: set TMPDIR to a writable directory.");
+    }
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
 
 std::string suite_url(const Config& loaded, const EmbeddedServer* server, int limit) {
     if (server == nullptr) {

@@ -3,6 +3,7 @@
 /// query parameters, password redaction and opening one diagnostic connection.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +48,23 @@ std::string signal_text(int signal_number);
 
 /// Prints `testdb <command>: <message>` to stderr.
 void print_error(std::string_view command, std::string_view message);
+
+/// A private temporary directory (`$TMPDIR/testdb-run-XXXXXX`) for a run's
+/// reports and logs, removed with everything in it at the end.
+class TempDir {
+public:
+    /// Creates it; throws Error naming the path when it cannot.
+    TempDir();
+    /// Removes it (errors ignored).
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    /// Where it is.
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
 
 /// The DATABASE_URL_TEST a suite run by `testdb run` gets: the configured
 /// one (with `limit` > 0 as its connection_limit), or the embedded
