@@ -73,7 +73,10 @@ EOF
 for suite in "${suites[@]}"; do base_script "$suite"; done
 
 declare -A samples
-record() { samples["$1"]+="$2 "; }
+record() {  # figure|side seconds; progress on stderr
+  samples["$1"]+="$2 "
+  echo "build_bench: run $i: $1 $2 s" >&2
+}
 booking_dir="$build/examples/booking/tests"
 
 for ((i = 1; i <= runs; i++)); do
