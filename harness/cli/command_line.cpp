@@ -88,7 +88,7 @@ int run_command_line(int argc, char** argv) {
         "Run one test suite as one process (embedded server unless DATABASE_URL_TEST "
         "is set), sample its server connections and print the report: "
         "testdb run [--report FILE] [--html FILE] [--limit N] [--shard I/N [--balance-from FILE] "
-        "[--list-shard]] -- SUITE [ARGS...]");
+        "[--list-shard]] [--jobs N] -- SUITE [ARGS...]");
     run->add_option("--report", run_options.report,
                     "write the combined JSON report (run + suite report) to FILE")
         ->type_name("FILE");
@@ -113,8 +113,11 @@ int run_command_line(int argc, char** argv) {
                     "files they lack weigh their test count times the average seconds per test "
                     "case); default: by test count")
         ->type_name("FILE")
-        ->allow_extra_args(false)
-        ->needs(shard);
+        ->allow_extra_args(false);  // with --shard or --jobs: run() checks
+    run->add_option("--jobs", run_options.jobs,
+                    "run N shards of the suite at once on this machine (each its own process "
+                    "and pool, within the server's process budget) and merge their results; "
+                    "balanced by --balance-from, else by the previous --report FILE");
     run->add_flag("--list-shard", run_options.list_shard,
                   "print every shard's weight and this shard's files with their test counts, "
                   "then exit 0 without starting a server or running a test")

@@ -69,6 +69,9 @@ struct RunOptions {
     /// `--list-shard`: print the split and this shard's files, then exit 0
     /// without starting a server or running a test.
     bool list_shard = false;
+    /// `--jobs N`: run N shards of the suite at once on this machine and
+    /// merge them (run_jobs.hpp); 1 = one process.
+    int jobs = 1;
     /// The suite executable and its arguments.
     std::vector<std::string> command;
 };

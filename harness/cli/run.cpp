@@ -15,6 +15,7 @@
 #include "harness/server/process.hpp"
 #include "commands.hpp"
 #include "run_html.hpp"
+#include "run_jobs.hpp"
 #include "run_report.hpp"
 #include "shard.hpp"
 #include "support.hpp"
@@ -22,8 +23,6 @@
 #include "testdb/embedded_server.hpp"
 #include "testdb/errors.hpp"
 #include "testdb/run_token.hpp"
-
-extern char** environ;
 
 namespace testdb::cli {
 namespace {
@@ -65,72 +64,6 @@ private:
     struct sigaction old_int_ {};
     struct sigaction old_term_ {};
 };
-
-// A private temporary directory for the suite's report, removed at the end.
-class TempDir {
-public:
-    TempDir() {
-        const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): no setenv here
-        std::string pattern = std::string(base && *base ? base : "/tmp") + "/testdb-run-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw Error("Error: cannot create a temporary directory " + pattern + ": " +
-                        errno_text(errno) + ".\nFix: set TMPDIR to a writable directory.");
-        }
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
-std::string seconds_text(std::chrono::milliseconds ms) {
-    if (ms.count() % 1000 == 0) {
-        return std::to_string(ms.count() / 1000);
-    }
-    return std::to_string(static_cast<double>(ms.count()) / 1000.0);
-}
-
-// The DATABASE_URL_TEST the suite gets: the configured one (with --limit
-// applied), or the embedded server's with the configured pool settings.
-std::string suite_url(const Config& loaded, const EmbeddedServer* server, int limit) {
-    if (server == nullptr) {
-        std::string url = setting("DATABASE_URL_TEST").value_or(loaded.libpq_url);
-        if (limit > 0) {
-            url = with_query_param(url, "connection_limit", std::to_string(limit));
-        }
-        return url;
-    }
-    std::string url = server->url();
-    url = with_query_param(url, "connection_limit",
-                           std::to_string(limit > 0 ? limit : loaded.connection_limit));
-    url = with_query_param(url, "pool_timeout", seconds_text(loaded.pool_timeout));
-    url = with_query_param(url, "connect_timeout", std::to_string(loaded.connect_timeout));
-    return with_query_param(url, "application_name", loaded.application_name);
-}
-
-// "NAME=value" strings: the environment with `overrides` replacing or adding.
-std::vector<std::string> child_environment(const std::vector<std::string>& overrides) {
-    std::set<std::string> names;
-    for (const std::string& o : overrides) {
-        names.insert(o.substr(0, o.find('=')));
-    }
-    std::vector<std::string> env;
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-        const std::string entry(*e);
-        if (names.count(entry.substr(0, entry.find('='))) == 0) {
-            env.push_back(entry);
-        }
-    }
-    env.insert(env.end(), overrides.begin(), overrides.end());
-    return env;
-}
 
 // Starts the suite (`program`, found by find_in_path) with the environment
 // `env`; returns its pid. Throws Error naming the suite when it cannot be
@@ -219,6 +152,9 @@ int run(const RunOptions& options) {
                                "./build/tests/my_suite [args].");
         return kExitCannotExec;
     }
+    if (options.jobs > 1 || options.jobs < 0) {
+        return run_jobs(options);  // N shards at once, merged: run_jobs.cpp
+    }
     std::optional<ShardPlan> plan;
     if (!options.shard.empty()) {
         ShardSpec spec;
@@ -247,7 +183,7 @@ int run(const RunOptions& options) {
         }
     } else if (options.list_shard || !options.balance_from.empty()) {
         print_error("run", std::string(options.list_shard ? "--list-shard" : "--balance-from") +
-                               " needs --shard.\nFix: add --shard i/n, e.g. testdb run --shard "
+                               " needs --shard (or --jobs).\nFix: add --shard i/n, e.g. testdb run --shard "
                                "1/3 --list-shard -- ./my_suite.");
         return kExitUsage;
     }

@@ -1,12 +1,20 @@
 #include "support.hpp"
 
+#include <stdlib.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
+#include <set>
 #include <system_error>
 #include <vector>
 
 #include "harness/config/url.hpp"
+#include "testdb/embedded_server.hpp"
 #include "testdb/errors.hpp"
+
+extern char** environ;
 
 namespace testdb::cli {
 
@@ -130,6 +138,64 @@ std::string signal_text(int signal_number) {
 
 void print_error(std::string_view command, std::string_view message) {
     std::cerr << "testdb " << command << ": " << message << std::endl;
+}
+
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+    if (ms.count() % 1000 == 0) {
+        return std::to_string(ms.count() / 1000);
+    }
+    return std::to_string(static_cast<double>(ms.count()) / 1000.0);
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+    const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): no setenv here
+    std::string pattern = std::string(base && *base ? base : "/tmp") + "/testdb-run-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw Error("Error: cannot create a temporary directory " + pattern + ": " +
+                    errno_text(errno) + ".\nFix: set TMPDIR to a writable directory.");
+    }
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+std::string suite_url(const Config& loaded, const EmbeddedServer* server, int limit) {
+    if (server == nullptr) {
+        std::string url = setting("DATABASE_URL_TEST").value_or(loaded.libpq_url);
+        if (limit > 0) {
+            url = with_query_param(url, "connection_limit", std::to_string(limit));
+        }
+        return url;
+    }
+    std::string url = server->url();
+    url = with_query_param(url, "connection_limit",
+                           std::to_string(limit > 0 ? limit : loaded.connection_limit));
+    url = with_query_param(url, "pool_timeout", seconds_text(loaded.pool_timeout));
+    url = with_query_param(url, "connect_timeout", std::to_string(loaded.connect_timeout));
+    return with_query_param(url, "application_name", loaded.application_name);
+}
+
+std::vector<std::string> child_environment(const std::vector<std::string>& overrides) {
+    std::set<std::string> names;
+    for (const std::string& o : overrides) {
+        names.insert(o.substr(0, o.find('=')));
+    }
+    std::vector<std::string> env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string entry(*e);
+        if (names.count(entry.substr(0, entry.find('='))) == 0) {
+            env.push_back(entry);
+        }
+    }
+    env.insert(env.end(), overrides.begin(), overrides.end());
+    return env;
 }
 
 }  // namespace testdb::cli

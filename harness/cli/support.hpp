@@ -3,13 +3,19 @@
 /// query parameters, password redaction and opening one diagnostic connection.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <pqxx/connection>
 
 #include "testdb/config.hpp"
+
+namespace testdb {
+class EmbeddedServer;
+}  // namespace testdb
 
 namespace testdb::cli {
 
@@ -42,5 +48,31 @@ std::string signal_text(int signal_number);
 
 /// Prints `testdb <command>: <message>` to stderr.
 void print_error(std::string_view command, std::string_view message);
+
+/// A private temporary directory (`$TMPDIR/testdb-run-XXXXXX`) for a run's
+/// reports and logs, removed with everything in it at the end.
+class TempDir {
+public:
+    /// Creates it; throws Error naming the path when it cannot.
+    TempDir();
+    /// Removes it (errors ignored).
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    /// Where it is.
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// The DATABASE_URL_TEST a suite run by `testdb run` gets: the configured
+/// one (with `limit` > 0 as its connection_limit), or the embedded
+/// `server`'s with the configured pool settings.
+std::string suite_url(const Config& loaded, const EmbeddedServer* server, int limit);
+
+/// "NAME=value" strings: this process's environment with `overrides`
+/// ("NAME=value") replacing or adding.
+std::vector<std::string> child_environment(const std::vector<std::string>& overrides);
 
 }  // namespace testdb::cli
