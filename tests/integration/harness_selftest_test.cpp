@@ -155,10 +155,19 @@ TEST_CASE("TESTDB_KEEP_FAILED keeps a failed test's rows; the next run sweeps th
           "[selftest]") {
     const selftest::AdapterSuites suites = GENERATE(from_range(selftest::adapterSuites()));
     INFO("adapter: " << suites.framework);
-    const child::Result run =
-        run_bad(suites, "[keep-failed]", "keepme", {{"TESTDB_KEEP_FAILED", "1"}});
+    const std::string report_path =
+        (std::filesystem::temp_directory_path() / "testdb-keep-failed-report.json").string();
+    std::filesystem::remove(report_path);
+    const child::Result run = run_bad(suites, "[keep-failed]", "keepme",
+                                      {{"TESTDB_KEEP_FAILED", "1"}, {"TESTDB_REPORT", report_path}});
     INFO(run.output);
     CHECK(run.exit_code != 0);
+    // The adapter hands the framework's failure text to the report.
+    const testdb::RunReport report = testdb::RunReport::read(report_path);
+    REQUIRE(report.failures.size() == 1);
+    CHECK(report.failures[0].name == "fails with rows of its tenants");
+    CHECK_THAT(report.failures[0].message, Contains("failing on purpose"));
+    std::filesystem::remove(report_path);
     CHECK_THAT(run.output, Contains("kept the rows of \"fails with rows of its tenants\"") &&
                                Contains("psql '") && Contains("bad-behaviour-ak"));
     CHECK(tenants_of_run("keepme") == 1);

@@ -4,6 +4,7 @@
 // lives here. Compiled into the OBJECT library testdb::catch2v3, so every
 // suite that links it gets this object file (and the registration below):
 // in a static library the linker would drop it, as nothing references it.
+#include <catch2/catch_assertion_result.hpp>
 #include <catch2/catch_test_case_info.hpp>
 #include <catch2/internal/catch_assertion_handler.hpp>
 #include <catch2/internal/catch_test_case_registry_impl.hpp>
@@ -72,6 +73,21 @@ public:
             }
         }
         EventListenerBase::sectionEnded(stats);
+    }
+
+    // A failed assertion's text, for the report's list of failures.
+    void assertionEnded(const Catch::AssertionStats& stats) override {
+        const Catch::AssertionResult& result = stats.assertionResult;
+        if (!result.succeeded()) {
+            const Catch::SourceLineInfo where = result.getSourceInfo();
+            lifecycle().testFailureMessage(
+                result.hasExpression()
+                    ? std::string(where.file) + ":" + std::to_string(where.line) + ": " +
+                          result.getExpressionInMacro() + " with expansion: " +
+                          result.getExpandedExpression()
+                    : std::string(result.getMessage()));
+        }
+        EventListenerBase::assertionEnded(stats);
     }
 
     void testCaseEnded(const Catch::TestCaseStats& stats) override {
