@@ -13,8 +13,6 @@ TESTDB_PACKAGES=(
   libpqxx-dev libpq-dev libssl-dev catch2 libgtest-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   postgresql-15
   python3-yaml  # tests/docs: the CI recipes of docs/ci are parsed and run
-  sqitch libdbd-pg-perl  # tests/migrations: MIGRATE_COMMAND with a real tool
-  chromium      # tests/report: the HTML report rendered and checked headless
 )
 
 say() { printf '\n== %s\n' "$*"; }

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build}
 source scripts/common.sh
-install_missing
+install_missing chromium
 cmake --build "$BUILD_DIR" -j2 --target harness_bad_suite >/dev/null
 suite=$(find "$BUILD_DIR" -type f -name harness_bad_suite -perm -u+x | head -n 1)
 work=$(mktemp -d)

@@ -26,8 +26,12 @@ done
 started=$SECONDS
 stage() { say "$* (at $((SECONDS - started)) s)"; }
 
-# pgbouncer: the scaling tests put it in front of the embedded server.
-if [ "$FAST" -eq 1 ]; then install_missing pgbouncer; else install_missing pgbouncer clang-tidy; fi
+# Only the tests need these (the quick start does not): pgbouncer, which the
+# scaling tests put in front of the embedded server; sqitch with its Pg
+# engine, a real MIGRATE_COMMAND (tests/migrations); chromium, which renders
+# the HTML report (tests/report).
+test_packages=(pgbouncer sqitch libdbd-pg-perl chromium)
+if [ "$FAST" -eq 1 ]; then install_missing "${test_packages[@]}"; else install_missing "${test_packages[@]}" clang-tidy; fi
 # Catch2 v3 (testdb::catch2v3 and its suites): built once into the cache, or
 # skipped in one line when TESTDB_DEPS_DIR has no archive (CI: a failure).
 source "$TESTDB_ROOT/scripts/deps_lib.sh"
