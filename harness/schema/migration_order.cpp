@@ -132,8 +132,12 @@ MigrationOrder orderMigrations(const std::string& directory, const std::vector<s
                "keep one tool's naming in one directory");
     }
     if (!seen.empty()) order.layout = seen.begin()->first;
-    std::stable_sort(versioned.begin(), versioned.end(), [](const auto& a, const auto& b) {
-        return version_less(a.first, b.first);
+    // Equal versions (refused below) fall back to the file name, so the
+    // order, and the refusal's message, never depend on the directory listing.
+    std::sort(versioned.begin(), versioned.end(), [](const auto& a, const auto& b) {
+        if (version_less(a.first, b.first)) return true;
+        if (version_less(b.first, a.first)) return false;
+        return a.second < b.second;
     });
     for (size_t i = 0; i < versioned.size(); ++i) {
         if (i > 0 && versioned[i].first == versioned[i - 1].first) {

@@ -179,7 +179,8 @@ TableRows unreached_rows_of_run() {
 }
 
 std::string cleanup_failure_message(const std::vector<std::string>& slugs,
-                                    const std::string& cause, const std::string& aftermath) {
+                                    const std::string& cause, const std::string& aftermath,
+                                    const std::string& fix) {
     std::string tenants;
     for (const std::string& slug : slugs) {
         tenants += (tenants.empty() ? "" : "/") + slug;
@@ -194,8 +195,7 @@ std::string cleanup_failure_message(const std::vector<std::string>& slugs,
     }
     return "LeakError: cleanup of tenants " + tenants + " " + cause +
            "\n  (one statement deletes their rows from " + tables + "; " + aftermath +
-           ")\nFix: a row outside these tenants references one of their rows (see the constraint "
-           "above): make the test delete it, or create it through testdb's tenants.";
+           ")\nFix: " + fix;
 }
 
 std::string unreached_message(const TableRows& written) {

@@ -28,9 +28,10 @@ TableRows clean_tenants(pqxx::connection& conn, const std::optional<std::string>
 /// "LeakError: cleanup of tenants a/b <cause>" (cause: "failed: <server
 /// message>" or why it waited):
 /// the server's message (constraint and tables), the tables the delete
-/// covers, and what happened to the rows (`aftermath`).
+/// covers, what happened to the rows (`aftermath`) and the `fix`.
 std::string cleanup_failure_message(const std::vector<std::string>& slugs,
-                                    const std::string& cause, const std::string& aftermath);
+                                    const std::string& cause, const std::string& aftermath,
+                                    const std::string& fix);
 
 /// Every row counted by clean_tenants() in unreached tables this run, per
 /// table (they stay: the run-end summary counts them as leftover rows).
