@@ -25,8 +25,12 @@ LeaseEnd end_named(const std::string& name) {
 
 // Events as rows of the "columns" below: a timeline of 50,000 leases stays a
 // few megabytes instead of repeating every key 50,000 times.
-const json kColumns = {"asked_us", "granted_us", "returned_us", "label", "file",
-                       "line",     "slot",       "end",         "in_transaction"};
+// A function, not a static json: building it may throw, and a throw during
+// static initialisation could not be caught.
+json timeline_columns() {
+    return {"asked_us", "granted_us", "returned_us", "label", "file",
+            "line",     "slot",       "end",         "in_transaction"};
+}
 
 }  // namespace
 
@@ -98,14 +102,14 @@ void to_json(json& j, const LeaseTimeline& t) {
     }
     j = json::object();
     timeline_scalars(t, writer(j));
-    j["columns"] = kColumns;
+    j["columns"] = timeline_columns();
     j["events"] = std::move(events);
 }
 
 void from_json(const json& j, LeaseTimeline& t) {
     timeline_scalars(t, reader(j));
-    if (j.at("columns") != kColumns) {
-        throw std::runtime_error("timeline columns are not " + kColumns.dump());
+    if (j.at("columns") != timeline_columns()) {
+        throw std::runtime_error("timeline columns are not " + timeline_columns().dump());
     }
     for (const json& row : j.at("events")) {
         LeaseEvent e;
