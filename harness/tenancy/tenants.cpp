@@ -147,7 +147,7 @@ std::string set_aside(pqxx::connection& conn, const std::vector<std::string>& sl
     }
     static std::atomic<int> failures{0};
     const TenantTable& t = tenantTable();
-    const std::string token = runToken();
+    const std::string& token = runToken();
     const std::string n = std::to_string(++failures);
     std::string cases;
     std::string renamed;
