@@ -76,7 +76,7 @@ stage "AddressSanitizer + UndefinedBehaviorSanitizer: unit, integration, example
 ASAN_DIR="$TESTDB_ROOT/build-asan"
 sanitized_build "$ASAN_DIR" address,undefined testdb_unit_tests testdb_integration_tests booking_it harness_good_suite harness_static_holders_suite \
   readme_example readme_schema_rules readme_custom_tenants \
-  booking_gtest_it harness_gtest_good_suite readme_example_gtest \
+  booking_gtest_it harness_gtest_good_suite readme_example_gtest tiers_users_posts tiers_users_posts_gtest \
   config_parse_fuzzer_replay dotenv_fuzzer_replay mask_password_fuzzer_replay report_json_fuzzer_replay
 # Leak checks stay on; libpq's and OpenSSL's one-time allocations are not ours.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
@@ -85,9 +85,11 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # Not here: the tool's tests (the tool is not built) and the tests that
 # install testdb or build a project around it (consumer, README project,
 # subproject): they test packaging, not memory. Nor the migrations suites
-# (their parsing is in the unit tests; CI time is kept for the rest).
+# (their parsing is in the unit tests; CI time is kept for the rest), nor the
+# tests driven through the tool (the touched tier's one-process check, the
+# HTML report in Chromium).
 (cd "$ASAN_DIR" && ctest --output-on-failure -L 'unit|integration' \
-   -E '^(cli|lint|fault|consumer|harness:|readme:cmake_project|subproject:|migrations:)')
+   -E '^(cli|lint|fault|consumer|harness:|readme:cmake_project|subproject:|migrations:|tiers:touched:one_process|report:)')
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 stage "ThreadSanitizer: pool and race tests"
