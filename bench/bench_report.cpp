@@ -1,10 +1,14 @@
 // bench_report: merges the JSON of testdb's benchmarks into one document,
-// prints one table with every goal and whether this run met it, and writes
-// the per-test overhead data bench/plot.sh turns into a PNG.
+// prints one table of every figure with a goal (bench/report_figures.hpp)
+// and whether this run met it, writes that table as markdown for
+// docs/PERFORMANCE.md, and the per-test overhead data bench/plot.sh draws.
 //
-//   bench_report [--out FILE] [--plot-data FILE] INPUT.json...
+//   bench_report [--figures FILE] [--out FILE] [--markdown FILE] [--plot-data FILE] INPUT.json...
 //
-// An INPUT is one benchmark's output or an earlier merged document.
+// --figures: the list of figures (default: the source tree's bench/figures.json).
+// An INPUT is one benchmark's output or an earlier merged document. Output
+// without a "bench" member (the shell benches') is named by its file name:
+// build.json is the part "build".
 #include <sys/utsname.h>
 
 #include <cstdlib>
@@ -12,6 +16,7 @@
 #include <thread>
 
 #include "bench_common.hpp"
+#include "report_table.hpp"
 
 namespace {
 
@@ -60,21 +65,29 @@ void write_plot_data(const json& parts, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::string figures_path = TESTDB_BENCH_FIGURES;
     std::string out_path;
+    std::string markdown_path;
     std::string plot_path;
     std::vector<std::string> inputs;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
-        if (arg == "--out" && i + 1 < argc) {
+        const bool has_value = i + 1 < argc;
+        if (arg == "--figures" && has_value) {
+            figures_path = argv[++i];
+        } else if (arg == "--out" && has_value) {
             out_path = argv[++i];
-        } else if (arg == "--plot-data" && i + 1 < argc) {
+        } else if (arg == "--markdown" && has_value) {
+            markdown_path = argv[++i];
+        } else if (arg == "--plot-data" && has_value) {
             plot_path = argv[++i];
         } else {
             inputs.push_back(arg);
         }
     }
     if (inputs.empty()) {
-        std::fprintf(stderr, "usage: bench_report [--out FILE] [--plot-data FILE] INPUT.json...\n");
+        std::fprintf(stderr,
+                     "usage: bench_report [--figures FILE] [--out FILE] [--markdown FILE] [--plot-data FILE] INPUT.json...\n");
         return 2;
     }
     try {
@@ -85,37 +98,19 @@ int main(int argc, char** argv) {
                 merged["machine"] = doc["machine"];
                 merged["parts"].update(doc["parts"]);
             } else {
-                merged["parts"][doc.at("bench").get<std::string>()] = doc;
+                merged["parts"][bench::part_name(doc, path)] = doc;
             }
         }
-        int met = 0;
-        std::vector<std::string> missed;
-        std::printf("%-62s %12s %-5s %-24s %s\n", "figure", "value", "unit", "spread", "goal");
-        for (const char* name : {"isolation", "pool", "factory", "embedded", "suite"}) {
-            if (!merged["parts"].contains(name)) continue;
-            const json& part = merged["parts"][name];
-            std::printf("\n%s%s\n", part["title"].get<std::string>().c_str(),
-                        part.value("quick", false) ? " (quick: few iterations)" : "");
-            for (const json& r : part["rows"]) {
-                std::string goal;
-                if (r.contains("met")) {
-                    goal = (r["met"].get<bool>() ? "met " : "MISSED ") + r["goal"].get<std::string>();
-                    if (r["met"].get<bool>()) {
-                        ++met;
-                    } else {
-                        missed.push_back(r["name"].get<std::string>());
-                    }
-                }
-                std::printf("  %-60s %12.3f %-5s %-24s %s\n", r["name"].get<std::string>().c_str(),
-                            r["value"].get<double>(), r["unit"].get<std::string>().c_str(),
-                            r["spread"].get<std::string>().c_str(), goal.c_str());
-            }
-        }
-        std::printf("\ngoals met: %d, missed: %zu\n", met, missed.size());
-        for (const std::string& m : missed) std::printf("  missed: %s\n", m.c_str());
-        merged["goals"] = {{"met", met}, {"missed", missed}};
+        const std::vector<bench::Judged> table = bench::judge_all(bench::read_figures(figures_path), merged["parts"]);
+        bench::print_table(table, std::cout);
+        merged["goals"] = bench::goals_json(table);
         if (!out_path.empty()) {
             std::ofstream(out_path) << merged.dump(2) << "\n";
+        }
+        if (!markdown_path.empty()) {
+            std::ofstream out(markdown_path);
+            bench::write_markdown(table, merged, out);
+            if (!out) throw std::runtime_error("cannot write " + markdown_path);
         }
         if (!plot_path.empty()) {
             write_plot_data(merged["parts"], plot_path);

@@ -42,10 +42,13 @@ void booking_body(pqxx::transaction_base& tx) {
         tx.exec("INSERT INTO bench_packages (tenant_id, slug, name, price_cents) VALUES (" +
                 account + ", 'p', 'Package', 1000) RETURNING id")[0][0]
             .c_str();
-    tx.exec("INSERT INTO bench_bookings (tenant_id, package_id, booking_date) SELECT " + account +
-            ", " + package + ", DATE '2026-12-01' + d FROM generate_series(0, 2) d");
-    tx.exec("INSERT INTO bench_payment_events (tenant_id, booking_id, event_id) SELECT " + account +
-            ", id, 'charge-' || id FROM bench_bookings WHERE tenant_id = " + account + " LIMIT 1");
+    tx.exec("INSERT INTO bench_bookings (tenant_id, package_id, booking_date, customer_email, "
+            "total_cents) SELECT " + account + ", " + package +
+            ", DATE '2026-12-01' + d, 'guest@example.com', 1000 FROM generate_series(0, 2) d");
+    tx.exec("INSERT INTO bench_payment_events (tenant_id, provider, event_id, booking_id, "
+            "requested_booking_id, amount_cents, outcome) SELECT " + account +
+            ", 'bench', 'charge-' || id, id, id, 1000, 'applied' FROM bench_bookings WHERE tenant_id = " +
+            account + " LIMIT 1");
     if (tx.exec("SELECT * FROM bench_bookings WHERE tenant_id = " + account).size() != 3) {
         throw std::runtime_error("read back the wrong bookings");
     }
