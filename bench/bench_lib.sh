@@ -17,3 +17,16 @@ bench_scratch_and_server() {
 
 # median: the median of the numbers on stdin, one a line.
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+
+# bench_write_json FILE TEXT: writes TEXT, a JSON document whose numbers came
+# from bc (which prints .64 for 0.64), to FILE as valid JSON; fails if it is
+# not JSON even then.
+bench_write_json() {
+  python3 - "$1" "$2" <<'PY'
+import json, re, sys
+text = re.sub(r'(?<=[:\[,\s])(-?)\.(\d)', r'\g<1>0.\2', sys.argv[2])
+with open(sys.argv[1], "w") as out:
+    json.dump(json.loads(text), out, indent=1)
+    out.write("\n")
+PY
+}

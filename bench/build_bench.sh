@@ -112,4 +112,4 @@ for figure in rebuild:booking_it rebuild:booking_it_catch2v3 rebuild:booking_gte
   sep=", "
 done
 out+="}}"
-[ -z "$json" ] || echo "$out" >"$json"
+[ -z "$json" ] || bench_write_json "$json" "$out"

@@ -64,4 +64,4 @@ for suite in "$@"; do
 done
 out+="}, \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 echo "jobs_bench: median of $runs runs each, load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
-[ -z "$json" ] || echo "$out" >"$json"
+[ -z "$json" ] || bench_write_json "$json" "$out"
