@@ -123,6 +123,7 @@ inline Judged judge(const nlohmann::json& f, const nlohmann::json& parts) {
     if (!op.empty()) j.goal = op + " " + shortest + unit_suffix(f);
     if (!j.value || (!op.empty() && !threshold)) {
         j.met = "not run";
+        j.spread.clear();
     } else if (!op.empty()) {
         j.met = meets(*j.value, op, *threshold) ? "yes" : "no";
     }
