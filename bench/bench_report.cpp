@@ -1,5 +1,5 @@
 // bench_report: merges the JSON of testdb's benchmarks into one document,
-// prints one table of every figure with a goal (bench/report_figures.hpp)
+// prints one table of every figure with a goal (bench/figures.json)
 // and whether this run met it, writes that table as markdown for
 // docs/PERFORMANCE.md, and the per-test overhead data bench/plot.sh draws.
 //

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench:report: bench_report judges figures from its one list
-# (bench/report_figures.hpp): a row of a C++ bench's part (the recorded full
+# (bench/figures.json): a row of a C++ bench's part (the recorded full
 # run: tenant / bare ROLLBACK 2.49x misses <= 1.3), a JSON pointer into a
 # shell bench's part named by its file (testdata/build.json: the edit-run
 # loop, 1.5 s, meets <= 2 s), and a part that was not run (jobs).
