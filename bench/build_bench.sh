@@ -10,6 +10,7 @@
 #   run:booking_it    booking_it on a running server (DATABASE_URL_TEST; unset:
 #                     `testdb up` starts one, `testdb down` stops it)
 #   loop:booking_it   the two together: the edit-run loop
+# BENCH_SUITES="booking_it ..." measures only those suites.
 # Next to each, the same step as testdb_add_integration_suite built it before
 # (the "base"): the touched file compiled with the build's own flags and no
 # precompiled header, the suite linked with the default linker; both from the
@@ -30,7 +31,9 @@ while [ $# -gt 1 ]; do
 done
 build="$(realpath "${1:?usage: build_bench.sh [--runs N] [--json FILE] BUILD_DIR}")"
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export CCACHE_DISABLE=1  # a touched file's content is unchanged: the cache would hide the compile
+# A touched file's content is unchanged: a compiler cache would return the
+# old object and hide the compile an edit costs. Off, a touch costs what an edit does.
+export CCACHE_DISABLE=1
 
 declare -A touched=(  # suite -> the test file touched
   [booking_it]=examples/booking/tests/booking_repository_test.cpp
@@ -39,7 +42,7 @@ declare -A touched=(  # suite -> the test file touched
 )
 suites=()
 targets="$(cmake --build "$build" --target help)"
-for suite in booking_it booking_it_catch2v3 booking_gtest_it; do
+for suite in ${BENCH_SUITES:-booking_it booking_it_catch2v3 booking_gtest_it}; do
   if grep -q "\.\.\. $suite\$" <<<"$targets"; then
     suites+=("$suite")
   fi
@@ -52,7 +55,8 @@ now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc -l; }
 
 # base_script SUITE: writes $scratch/SUITE.sh, the base compile and link of
-# SUITE's touched file (no PCH, no TESTDB_SUITE_COMPILE_OPTIONS, default linker).
+# SUITE's touched file (no PCH, no TESTDB_SUITE_COMPILE_OPTIONS or
+# TESTDB_SUITE_DEBUG_INFO, default linker, static archives).
 base_script() {
   python3 - "$build" "$src/${touched[$1]}" "$1" "$scratch" <<'EOF'
 import json, re, shlex, sys
@@ -61,10 +65,14 @@ entry = next(e for e in json.load(open(build + "/compile_commands.json"))
              if e["file"] == source and "/%s.dir/" % suite in e["command"])
 compile_cmd = re.sub(r" -Winvalid-pch -include \S+", "", entry["command"])
 compile_cmd = re.sub(r" -O0(?= )", "", compile_cmd)
+compile_cmd = re.sub(r" -g(split-dwarf|1|0)(?= )", "", compile_cmd)  # TESTDB_SUITE_DEBUG_INFO
 obj = re.search(r" -o (\S+)", compile_cmd).group(1)
 compile_cmd = compile_cmd.replace(" -o " + obj, " -o %s/%s.o" % (scratch, suite))
 link = open("%s/CMakeFiles/%s.dir/link.txt" % (entry["directory"], suite)).read().strip()
 link = link.replace(" -fuse-ld=lld", "").replace(obj, "%s/%s.o" % (scratch, suite))
+# TESTDB_SUITE_SHARED_RUNTIME: without the shared library the static archives
+# that follow it on the line resolve everything, as before.
+link = re.sub(r" \S*libtestdb_suite_runtime_\w+\.so", "", link)
 link = re.sub(r" -o %s " % re.escape(suite), " -o %s/%s " % (scratch, suite), link)
 with open("%s/%s.sh" % (scratch, suite), "w") as out:
     out.write("set -e\ncd %s\n%s\n%s\n" % (shlex.quote(entry["directory"]), compile_cmd, link))

@@ -5,6 +5,9 @@
 # to the script: see testdb_add_project_test). ctest must find at least one test (--no-tests=error): a
 # project without enable_testing() fails here instead of passing with none.
 # Used by check_consumer.cmake and by the README's CMake snippet test.
+# Optional: -DCONSUMER_OPTIONS=<-Dx=y,...> (','-separated) configure the
+# project with testdb's suite options; -DEXPECT_NEEDED=<exe>:<library> then
+# requires the built <exe> to load <library> (readelf's NEEDED entries).
 function(testdb_run_checked)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
@@ -32,9 +35,20 @@ function(testdb_check_consumer build_dir source_dir work_dir)
     list(APPEND toolchain "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
          "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
   endif()
+  string(REPLACE "," ";" options "${CONSUMER_OPTIONS}")
   testdb_run_checked(${CMAKE_COMMAND} -S "${source_dir}" -B "${work_dir}/build"
-                     "-DCMAKE_PREFIX_PATH=${prefix}" ${toolchain})
+                     "-DCMAKE_PREFIX_PATH=${prefix}" ${toolchain} ${options})
   testdb_run_checked(${CMAKE_COMMAND} --build "${work_dir}/build" -j 2)
+  if(EXPECT_NEEDED)
+    string(REPLACE ":" ";" expected "${EXPECT_NEEDED}")
+    list(GET expected 0 exe)
+    list(GET expected 1 library)
+    execute_process(COMMAND readelf -d "${work_dir}/build/${exe}" OUTPUT_VARIABLE dynamic
+                    RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0 OR NOT dynamic MATCHES "NEEDED[^\n]*\\[${library}\\]")
+      message(FATAL_ERROR "${exe} does not load ${library} (configured with ${options}):\n${dynamic}")
+    endif()
+  endif()
   testdb_run_checked(${CMAKE_CTEST_COMMAND} --test-dir "${work_dir}/build" --output-on-failure
                      --no-tests=error)
   file(REMOVE_RECURSE "${work_dir}")
