@@ -26,21 +26,6 @@ namespace {
 
 constexpr int kListingTimeoutMs = 120'000;
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
-bool whole_number(const std::string& text, int& out) {
-    if (text.empty() || text.size() > 6 ||
-        !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
-        return false;
-    }
-    out = std::stoi(text);
-    return true;
-}
-
 // Per-file record of the balance reports, keyed by lower-case basename stem.
 struct Timing {
     double seconds = 0.0;
@@ -77,13 +62,28 @@ void read_balance_report(const std::string& path, std::map<std::string, Timing>&
         throw ConfigError(std::string(e.what()) + "\n(read as --balance-from)");
     }
     for (const FileRecord& f : report.files) {
-        Timing& t = timings[lower(std::filesystem::path(f.file).stem().string())];
+        Timing& t = timings[lower_case(std::filesystem::path(f.file).stem().string())];
         t.seconds += f.seconds;
         t.tests += f.tests;
     }
 }
 
 }  // namespace
+
+std::string lower_case(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+bool whole_number(const std::string& text, int& out) {
+    if (text.empty() || text.size() > 6 ||
+        !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
+        return false;
+    }
+    out = std::stoi(text);
+    return true;
+}
 
 std::string ShardSpec::text() const {
     return std::to_string(index) + "/" + std::to_string(count);
@@ -134,7 +134,7 @@ std::string weigh_by_time(std::vector<SuiteFile>& files, const std::vector<std::
     const double average = all.seconds / all.tests;
     int timed = 0;
     for (SuiteFile& f : files) {
-        const auto found = timings.find(lower(f.name));
+        const auto found = timings.find(lower_case(f.name));
         const bool known = found != timings.end() && found->second.tests > 0;
         timed += known ? 1 : 0;
         f.weight = f.tests * (known ? found->second.seconds / found->second.tests : average);

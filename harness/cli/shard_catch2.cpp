@@ -2,7 +2,6 @@
 // `-# --list-tags`, a shard runs `-# ~[#other_file]...` (see
 // shard_frameworks.hpp).
 #include <algorithm>
-#include <cctype>
 #include <sstream>
 
 #include "shard_frameworks.hpp"
@@ -10,15 +9,6 @@
 
 namespace testdb::cli {
 namespace {
-
-bool count_of(const std::string& text, int& out) {
-    if (text.empty() || text.size() > 6 ||
-        !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
-        return false;
-    }
-    out = std::stoi(text);
-    return true;
-}
 
 // The suite's command for a listing, without Catch2's output file (-o F,
 // --out F, --out=F): the listing would create it empty, and a shard that then
@@ -55,12 +45,6 @@ std::string describe(const std::vector<SuiteFile>& files) {
     return text.empty() ? "none" : text;
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 }  // namespace
 
 SuiteListing parse_tag_listing(const std::string& output, const std::string& suite) {
@@ -83,12 +67,12 @@ SuiteListing parse_tag_listing(const std::string& output, const std::string& sui
         int count = 0;
         if (start == 0) {  // "9 tags": the end
             const auto space = line.find(' ');
-            footer = space != std::string::npos && count_of(line.substr(0, space), count) &&
+            footer = space != std::string::npos && whole_number(line.substr(0, space), count) &&
                      (line.substr(space) == " tag" || line.substr(space) == " tags");
             break;
         }
         const auto gap = line.find("  ", start);
-        if (gap != std::string::npos && count_of(line.substr(start, gap - start), count)) {
+        if (gap != std::string::npos && whole_number(line.substr(start, gap - start), count)) {
             entries.emplace_back(count, line.substr(line.find_first_not_of(' ', gap)));
         } else if (!entries.empty()) {
             entries.back().second += line.substr(start);  // a long tag, wrapped
@@ -138,7 +122,7 @@ std::vector<std::string> catch2_shard_args(const ShardPlan& plan,
     const SuiteListing selected =
         parse_tag_listing(capture_suite_output(check, "check the shard's files"), command.front());
     const auto same = [](const SuiteFile& a, const SuiteFile& b) {
-        return lower(a.name) == lower(b.name) && a.tests == b.tests;
+        return lower_case(a.name) == lower_case(b.name) && a.tests == b.tests;
     };
     const std::vector<SuiteFile> mine = plan.mine();
     if (!std::equal(mine.begin(), mine.end(), selected.files.begin(), selected.files.end(), same)) {

@@ -13,6 +13,12 @@
 
 namespace testdb::cli {
 
+/// `text` in lower case (file names compare case-blind, as Catch2's tags do).
+std::string lower_case(std::string text);
+
+/// Parses a count of up to six digits into `out`; false when `text` is none.
+bool whole_number(const std::string& text, int& out);
+
 /// Tells the framework from what `SUITE --help` printed. Throws ConfigError
 /// naming `suite` and the fix when it is none of the three.
 SuiteFramework detect_framework(const std::string& help_output, const std::string& suite);

@@ -4,12 +4,6 @@
 
 #include "../jobs_support.hpp"
 
-TEST(Alpha, ThreeWidgetsAtOnce) {
-    const auto& tenant = testdb::context().tenants.tenantA.create();
-    EXPECT_EQ(jobs_test::fillPool(tenant), 3);
-}
+TEST(Alpha, ThreeWidgetsAtOnce) { EXPECT_EQ(jobs_test::fillFreshTenant(), 3); }
 
-TEST(Alpha, AgainInAFreshTenant) {
-    const auto& tenant = testdb::context().tenants.tenantA.create();
-    EXPECT_EQ(jobs_test::fillPool(tenant), 3);
-}
+TEST(Alpha, AgainInAFreshTenant) { EXPECT_EQ(jobs_test::fillFreshTenant(), 3); }

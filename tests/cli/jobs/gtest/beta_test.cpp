@@ -7,15 +7,9 @@
 
 #include "../jobs_support.hpp"
 
-TEST(Beta, ThreeWidgetsAtOnce) {
-    const auto& tenant = testdb::context().tenants.tenantA.create();
-    EXPECT_EQ(jobs_test::fillPool(tenant), 3);
-}
+TEST(Beta, ThreeWidgetsAtOnce) { EXPECT_EQ(jobs_test::fillFreshTenant(), 3); }
 
-TEST(Beta, AgainInAFreshTenant) {
-    const auto& tenant = testdb::context().tenants.tenantA.create();
-    EXPECT_EQ(jobs_test::fillPool(tenant), 3);
-}
+TEST(Beta, AgainInAFreshTenant) { EXPECT_EQ(jobs_test::fillFreshTenant(), 3); }
 
 // Fails when TESTDB_JOBS_FAIL=1: the merged run must name its shard and it.
 TEST(Beta, FailsWhenAskedTo) {
