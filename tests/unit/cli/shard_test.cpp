@@ -210,7 +210,7 @@ TEST_CASE("shard: the framework is told from the suite's --help", "[cli][shard]"
                       Contains("ConfigError") && Contains("'./plain'") && Contains("Fix:"));
 }
 
-TEST_CASE("shard: GoogleTest's JSON test list gives the files; a shard's filter selects its tests",
+TEST_CASE("shard: GoogleTest's JSON test list gives the files, a shard's filter selects its tests",
           "[cli][shard]") {
     // Suite A lies in a_test.cpp; suite B spreads over a_test.cpp and b_test.cpp.
     const std::string list = R"({"tests": 4, "testsuites": [
