@@ -84,7 +84,17 @@ fails_in_its_shard() {
     expect_contains "$OUT" "[shard $shard] $3" "$1: the failing test is named with its shard"
 }
 
+# failure_text_reported NAME SUITE: a Catch2 adapter's report keeps a failed
+# CHECK as "file:line: CHECK( ... ) with expansion: ..." (one helper, both versions).
+failure_text_reported() {
+    TESTDB_JOBS_FAIL=1 run_tool "$1, failure text" "$TOOL" run --report "$work/fail-$1.json" -- "$2"
+    grep -q 'beta_test.cpp:22: CHECK( std::string(fail ? fail : \\"0\\") == \\"0\\" ) with expansion: \\"1\\" == \\"0\\"' \
+        "$work/fail-$1.json" || fail "$1: the report lacks the failed CHECK's text"
+}
+failure_text_reported jobs-catch2 "$SUITE"
+
 if [ -n "${JOBS_V3:-}" ]; then
+    failure_text_reported jobs-catch2v3 "$JOBS_V3"
     same_as_one_process jobs-catch2v3 "$JOBS_V3"
     fails_in_its_shard jobs-catch2v3 "$JOBS_V3" "beta: fails when asked to"
 fi
