@@ -10,6 +10,8 @@
 # connections that testdb run sampled (pg_stat_activity), next to the bound
 # N x (connection_limit + 1 slot). The server: DATABASE_URL_TEST, else one
 # `testdb up` started here and stopped at the end. Measures only; asserts nothing.
+# SUITE may be a Catch2 v2, Catch2 v3 or GoogleTest suite (e.g. booking_it,
+# booking_it_catch2v3, booking_gtest_it, bench_thousand_it).
 set -euo pipefail
 
 runs=3

@@ -101,11 +101,13 @@ int run_command_line(int argc, char** argv) {
         ->check(CLI::Range(1, 1000));
     CLI::Option* shard =
         run->add_option("--shard", run_options.shard,
-                        "run only part I of N of a Catch2 suite, split by test file (a file's "
-                        "test cases stay in one process); every runner computes the same split, "
-                        "so --shard 1/N ... N/N together run every test case once. Files come "
-                        "from `SUITE ARGS -# --list-tags`; the shard adds `-# ~[#other_file]...` "
-                        "to the suite's arguments (its own test spec may not contain commas)")
+                        "run only part I of N of a Catch2 (v2, v3) or GoogleTest suite, split by "
+                        "test file (a file's test cases stay in one process); every runner "
+                        "computes the same split, so --shard 1/N ... N/N together run every test "
+                        "case once. Files come from `SUITE ARGS -# --list-tags` (Catch2; the "
+                        "shard adds `-# ~[#other_file]...`, so the suite's own test spec may not "
+                        "contain commas) or `--gtest_list_tests` (GoogleTest; the shard adds "
+                        "`--gtest_filter=` of its tests)")
             ->type_name("I/N");
     run->add_option("--balance-from", run_options.balance_from,
                     "balance the shards by the per-file times of a previous run's --report FILE "
@@ -118,6 +120,8 @@ int run_command_line(int argc, char** argv) {
                     "run N shards of the suite at once on this machine (each its own process "
                     "and pool, within the server's process budget) and merge their results; "
                     "balanced by --balance-from, else by the previous --report FILE");
+    // Hidden: how `--jobs` hands its split to the shards it starts.
+    run->add_option("--shard-plan", run_options.shard_plan)->group("")->needs(shard);
     run->add_flag("--list-shard", run_options.list_shard,
                   "print every shard's weight and this shard's files with their test counts, "
                   "then exit 0 without starting a server or running a test")

@@ -72,6 +72,10 @@ struct RunOptions {
     /// `--jobs N`: run N shards of the suite at once on this machine and
     /// merge them (run_jobs.hpp); 1 = one process.
     int jobs = 1;
+    /// Internal, set by `--jobs` for its shards (`--shard-plan FILE`): the
+    /// split the parent computed (shard.hpp save_plan), so a shard does not
+    /// list the suite again; empty = list it.
+    std::string shard_plan;
     /// The suite executable and its arguments.
     std::vector<std::string> command;
 };

@@ -165,7 +165,9 @@ int run(const RunOptions& options) {
             return kExitUsage;
         }
         try {
-            plan = plan_shard(options.command, spec, options.balance_from);
+            plan = options.shard_plan.empty()
+                       ? plan_shard(options.command, spec, options.balance_from)
+                       : load_plan(options.shard_plan, options.command, spec);
         } catch (const ConfigError& e) {
             print_error("run", e.what());
             return kExitUsage;

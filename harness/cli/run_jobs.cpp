@@ -37,17 +37,13 @@ using json = nlohmann::json;
 constexpr int kMaxJobs = 64;
 
 // `testdb run --shard i/N ... -- suite args` for shard `index`.
-std::vector<std::string> shard_command(const RunOptions& options, int index,
-                                       const std::vector<std::string>& balance,
+// The shard takes the parent's split from `plan` instead of listing the suite.
+std::vector<std::string> shard_command(const RunOptions& options, int index, const fs::path& plan,
                                        const fs::path& report) {
     std::vector<std::string> argv = {"testdb", "run", "--shard",
                                      std::to_string(index) + "/" + std::to_string(options.jobs),
-                                     "--report", report.string()};
-    for (const std::string& b : balance) {
-        argv.push_back("--balance-from");
-        argv.push_back(b);
-    }
-    argv.push_back("--");
+                                     "--shard-plan", plan.string(), "--report", report.string(),
+                                     "--"};
     argv.insert(argv.end(), options.command.begin(), options.command.end());
     return argv;
 }
@@ -241,10 +237,11 @@ int run_jobs(const RunOptions& options) {
     if (previous) {
         balance.push_back(options.report);
     }
+    std::optional<ShardPlan> plan;
     for (;;) {
         try {
-            print_plan(std::cerr, plan_shard(options.command, ShardSpec{1, options.jobs}, balance),
-                       options.command.front());
+            plan = plan_shard(options.command, ShardSpec{1, options.jobs}, balance);
+            print_plan(std::cerr, *plan, options.command.front());
             break;
         } catch (const ConfigError& e) {
             if (!previous || balance.empty()) {
@@ -276,6 +273,8 @@ int run_jobs(const RunOptions& options) {
     }
 
     TempDir scratch;
+    const fs::path plan_file = scratch.path() / "plan.json";
+    save_plan(*plan, plan_file.string());  // listed once here, not once per shard
     const auto started = std::chrono::steady_clock::now();
     std::vector<pid_t> pids;
     std::vector<ShardResult> shards(static_cast<std::size_t>(options.jobs));
@@ -288,7 +287,7 @@ int run_jobs(const RunOptions& options) {
         const fs::path& dir = scratch.path();
         shards[static_cast<std::size_t>(i - 1)].index = i;
         pids.push_back(start_shard(
-            shard_command(options, i, balance, dir / ("shard-" + std::to_string(i) + ".json")),
+            shard_command(options, i, plan_file, dir / ("shard-" + std::to_string(i) + ".json")),
             child_environment(overrides), dir / ("shard-" + std::to_string(i) + ".log")));
     }
     std::vector<RunReport> reports;

@@ -263,7 +263,9 @@ void print_plan(std::ostream& out, const ShardPlan& plan, const std::string& sui
     if (!plan.suite_args.empty()) {
         out << "  suite arguments added:";
         for (const std::string& a : plan.suite_args) {
-            out << " " << shell_quote(a);
+            // A GoogleTest filter names every test: shown cut, it stays one line.
+            const std::string shown = shell_quote(a);
+            out << " " << (shown.size() > 300 ? shown.substr(0, 300) + "..." : shown);
         }
         out << "\n";
     }

@@ -1,6 +1,8 @@
-// `testdb run --shard i/n`: lists a Catch2 suite's files, weighs and splits
-// them, and builds the test spec that runs one part (see shard.hpp).
+// `testdb run --shard i/n`: tells a suite's framework, lists its files,
+// weighs and splits them, and builds the arguments that run one part (see
+// shard.hpp; what each framework needs is in shard_frameworks.hpp).
 #include "shard.hpp"
+#include "shard_frameworks.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -23,83 +25,6 @@ namespace testdb::cli {
 namespace {
 
 constexpr int kListingTimeoutMs = 120'000;
-
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
-bool whole_number(const std::string& text, int& out) {
-    if (text.empty() || text.size() > 6 ||
-        !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
-        return false;
-    }
-    out = std::stoi(text);
-    return true;
-}
-
-// The suite's command for a listing, without Catch2's output file (-o F,
-// --out F, --out=F): the listing would create it empty, and a shard that then
-// runs nothing would leave that empty "JUnit file" for CI to keep.
-std::vector<std::string> listing_command(const std::vector<std::string>& command) {
-    std::vector<std::string> list;
-    for (std::size_t i = 0; i < command.size(); ++i) {
-        if (i > 0 && (command[i] == "-o" || command[i] == "--out")) {
-            ++i;  // skip its value too
-        } else if (i == 0 || command[i].rfind("--out=", 0) != 0) {
-            list.push_back(command[i]);
-        }
-    }
-    return list;
-}
-
-// Runs `command` with stdin from /dev/null and returns what it printed on
-// stdout (stderr passes through). Throws Error naming the suite.
-std::string capture_stdout(const std::vector<std::string>& command) {
-    detail::ChildSetup setup;
-    detail::ProgramResult result;
-    if (const auto program = detail::find_in_path(command.front())) {
-        setup.program = *program;
-        result = detail::capture_program(command, setup, false,
-                                         std::chrono::milliseconds(kListingTimeoutMs));
-    } else {
-        result.not_started = detail::StartFailure{"exec", ENOENT};
-    }
-    if (result.not_started) {
-        throw Error("Error: cannot run the suite '" + command.front() + "' to list its files: " +
-                    errno_text(result.not_started->error) +
-                    ".\nFix: build it first and pass its path after `--`.");
-    }
-    if (result.timed_out || result.term_signal != 0) {
-        throw Error("Error: listing the files of the suite '" + command.front() + "' (" +
-                    (result.timed_out ? std::string("no end after 120 s")
-                                      : "killed by " + signal_text(result.term_signal)) +
-                    ") failed.\nFix: --shard needs a Catch2 v2 suite that answers "
-                    "`-# --list-tags` at once; run that yourself to see why it does not.");
-    }
-    return result.output;  // Catch2 exits with the number of tags listed: not an error
-}
-
-// Catch2 tag-spec text for a file name (',' separates specs, '\' escapes).
-std::string tag_of(const std::string& name) {
-    std::string escaped;
-    for (const char c : name) {
-        if (c == ',' || c == '\\') {
-            escaped += '\\';
-        }
-        escaped += c;
-    }
-    return "[#" + escaped + "]";
-}
-
-std::string describe(const std::vector<SuiteFile>& files) {
-    std::string text;
-    for (const SuiteFile& f : files) {
-        text += (text.empty() ? "" : ", ") + f.name + " " + std::to_string(f.tests);
-    }
-    return text.empty() ? "none" : text;
-}
 
 // Per-file record of the balance reports, keyed by lower-case basename stem.
 struct Timing {
@@ -137,13 +62,28 @@ void read_balance_report(const std::string& path, std::map<std::string, Timing>&
         throw ConfigError(std::string(e.what()) + "\n(read as --balance-from)");
     }
     for (const FileRecord& f : report.files) {
-        Timing& t = timings[lower(std::filesystem::path(f.file).stem().string())];
+        Timing& t = timings[lower_case(std::filesystem::path(f.file).stem().string())];
         t.seconds += f.seconds;
         t.tests += f.tests;
     }
 }
 
 }  // namespace
+
+std::string lower_case(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+bool whole_number(const std::string& text, int& out) {
+    if (text.empty() || text.size() > 6 ||
+        !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
+        return false;
+    }
+    out = std::stoi(text);
+    return true;
+}
 
 std::string ShardSpec::text() const {
     return std::to_string(index) + "/" + std::to_string(count);
@@ -171,54 +111,6 @@ ShardSpec parse_shard(const std::string& text) {
     return spec;
 }
 
-SuiteListing parse_tag_listing(const std::string& output, const std::string& suite) {
-    SuiteListing listing;
-    std::istringstream lines(output);
-    std::string line;
-    bool header = false;
-    bool footer = false;
-    std::vector<std::pair<int, std::string>> entries;  // count, tag text
-    while (std::getline(lines, line)) {
-        if (!header) {
-            header = line == "All available tags:" || line == "Tags for matching test cases:";
-            listing.filtered = line == "Tags for matching test cases:";
-            continue;
-        }
-        const auto start = line.find_first_not_of(' ');
-        if (start == std::string::npos) {
-            continue;
-        }
-        int count = 0;
-        if (start == 0) {  // "9 tags": the end
-            const auto space = line.find(' ');
-            footer = space != std::string::npos && whole_number(line.substr(0, space), count) &&
-                     (line.substr(space) == " tag" || line.substr(space) == " tags");
-            break;
-        }
-        const auto gap = line.find("  ", start);
-        if (gap != std::string::npos && whole_number(line.substr(start, gap - start), count)) {
-            entries.emplace_back(count, line.substr(line.find_first_not_of(' ', gap)));
-        } else if (!entries.empty()) {
-            entries.back().second += line.substr(start);  // a long tag, wrapped
-        }
-    }
-    if (!header || !footer) {
-        throw ConfigError(
-            "the suite '" + suite +
-            "' printed no Catch2 tag list for `-# --list-tags`, so its test files are "
-            "unknown.\nFix: --shard works with Catch2 v2 suites (testdb::catch2); run the "
-            "suite itself with `-# --list-tags` to see what it prints.");
-    }
-    for (const auto& [count, text] : entries) {
-        if (text.rfind("[#", 0) == 0 && text.find(']') != std::string::npos) {
-            listing.files.push_back({text.substr(2, text.find(']') - 2), count, double(count)});
-        }
-    }
-    std::sort(listing.files.begin(), listing.files.end(),
-              [](const SuiteFile& a, const SuiteFile& b) { return a.name < b.name; });
-    return listing;
-}
-
 std::string weigh_by_time(std::vector<SuiteFile>& files, const std::vector<std::string>& reports) {
     std::map<std::string, Timing> timings;
     for (const std::string& path : reports) {
@@ -242,7 +134,7 @@ std::string weigh_by_time(std::vector<SuiteFile>& files, const std::vector<std::
     const double average = all.seconds / all.tests;
     int timed = 0;
     for (SuiteFile& f : files) {
-        const auto found = timings.find(lower(f.name));
+        const auto found = timings.find(lower_case(f.name));
         const bool known = found != timings.end() && found->second.tests > 0;
         timed += known ? 1 : 0;
         f.weight = f.tests * (known ? found->second.seconds / found->second.tests : average);
@@ -300,47 +192,143 @@ std::string ShardPlan::balanced_by() const {
     return "balanced by " + balance_note;
 }
 
+std::string framework_name(SuiteFramework framework) {
+    switch (framework) {
+    case SuiteFramework::Catch2v2:
+        return "Catch2 v2";
+    case SuiteFramework::Catch2v3:
+        return "Catch2 v3";
+    case SuiteFramework::GoogleTest:
+        break;
+    }
+    return "GoogleTest";
+}
+
+std::string capture_suite_output(const std::vector<std::string>& command, const std::string& what) {
+    detail::ChildSetup setup;
+    detail::ProgramResult result;
+    if (const auto program = detail::find_in_path(command.front())) {
+        setup.program = *program;
+        result = detail::capture_program(command, setup, false,
+                                         std::chrono::milliseconds(kListingTimeoutMs));
+    } else {
+        result.not_started = detail::StartFailure{"exec", ENOENT};
+    }
+    if (result.not_started) {
+        throw Error("Error: cannot run the suite '" + command.front() + "' to " + what + ": " +
+                    errno_text(result.not_started->error) +
+                    ".\nFix: build it first and pass its path after `--`.");
+    }
+    if (result.timed_out || result.term_signal != 0) {
+        std::string shown;
+        for (const std::string& a : command) {
+            shown += (shown.empty() ? "" : " ") + a;
+        }
+        throw Error("Error: the suite '" + command.front() + "' did not " + what + " (" +
+                    (result.timed_out ? std::string("no end after 120 s")
+                                      : "killed by " + signal_text(result.term_signal)) +
+                    ").\nFix: --shard and --jobs need a suite that answers `" +
+                    shown.substr(0, 300) + "` at once; run that yourself to see why it does not.");
+    }
+    return result.output;  // Catch2 v2 exits with the number of tags listed: not an error
+}
+
+SuiteFramework detect_framework(const std::string& help_output, const std::string& suite) {
+    if (help_output.find("\nCatch v2.") != std::string::npos) {
+        return SuiteFramework::Catch2v2;
+    }
+    if (help_output.find("\nCatch2 v3.") != std::string::npos) {
+        return SuiteFramework::Catch2v3;
+    }
+    if (help_output.find("Google Test") != std::string::npos &&
+        help_output.find("--gtest_list_tests") != std::string::npos) {
+        return SuiteFramework::GoogleTest;
+    }
+    throw ConfigError("the suite '" + suite +
+                      "' is neither a Catch2 v2, a Catch2 v3 nor a GoogleTest suite (its "
+                      "`--help` names none of them), so its test files cannot be listed to split "
+                      "it.\nFix: --shard and --jobs split suites linked with testdb::catch2, "
+                      "testdb::catch2v3 or testdb::gtest; run any other suite without them "
+                      "(testdb run -- SUITE), or split it with its own arguments on each runner.");
+}
+
+namespace {
+
+// This shard's suite arguments: none when it runs nothing or everything.
+std::vector<std::string> shard_args(const ShardPlan& plan, const std::vector<std::string>& command) {
+    const std::vector<SuiteFile> mine = plan.mine();
+    if (mine.empty() || mine.size() == plan.files.size()) {
+        return {};
+    }
+    return plan.framework == SuiteFramework::GoogleTest ? gtest_shard_args(plan)
+                                                        : catch2_shard_args(plan, command);
+}
+
+}  // namespace
+
 ShardPlan plan_shard(const std::vector<std::string>& command, const ShardSpec& spec,
                      const std::vector<std::string>& balance_from) {
-    std::vector<std::string> list = listing_command(command);
-    list.insert(list.end(), {"-#", "--list-tags"});
-    const SuiteListing listing = parse_tag_listing(capture_stdout(list), command.front());
     ShardPlan plan;
     plan.spec = spec;
-    plan.files = listing.files;
+    plan.framework = detect_framework(
+        capture_suite_output({command.front(), "--help"}, "say its framework (--help)"),
+        command.front());
+    plan.listing = plan.framework == SuiteFramework::GoogleTest ? list_gtest_files(command)
+                                                                : list_catch2_files(command);
+    plan.files = plan.listing.files;
     plan.by_time = !balance_from.empty();
     plan.balance_note =
         plan.by_time ? weigh_by_time(plan.files, balance_from) : std::string("test count");
     plan.owner = assign_files(plan.files, spec.count);
+    plan.suite_args = shard_args(plan, command);
+    return plan;
+}
 
-    const std::vector<SuiteFile> mine = plan.mine();
-    if (mine.empty() || mine.size() == plan.files.size()) {
-        return plan;  // nothing to run, or everything: the arguments stay as they are
-    }
-    // Exclude the other shards' files: Catch2 ANDs this with the user's own
-    // test spec; without one, hidden test cases ([.]) stay excluded as usual.
-    std::string filter = listing.filtered ? "" : "~[.]";
+void save_plan(const ShardPlan& plan, const std::string& path) {
+    nlohmann::json files = nlohmann::json::array();
     for (std::size_t k = 0; k < plan.files.size(); ++k) {
-        if (plan.owner[k] != spec.index - 1) {
-            filter += "~" + tag_of(plan.files[k].name);
+        const SuiteFile& f = plan.files[k];
+        files.push_back({{"name", f.name}, {"tests", f.tests}, {"weight", f.weight},
+                         {"test_names", f.test_names}, {"shard", plan.owner[k]}});
+    }
+    const nlohmann::json j = {{"framework", static_cast<int>(plan.framework)},
+                              {"count", plan.spec.count},
+                              {"filtered", plan.listing.filtered},
+                              {"suite_sizes", plan.listing.suite_sizes},
+                              {"by_time", plan.by_time},
+                              {"balance_note", plan.balance_note},
+                              {"files", files}};
+    std::ofstream(path) << j.dump() << '\n';
+}
+
+ShardPlan load_plan(const std::string& path, const std::vector<std::string>& command,
+                    const ShardSpec& spec) {
+    ShardPlan plan;
+    try {
+        std::ifstream in(path);
+        const nlohmann::json j = nlohmann::json::parse(in);
+        if (j.at("count").get<int>() != spec.count) {
+            throw std::runtime_error("it splits into " + j.at("count").dump() + " shards");
         }
+        plan.framework = static_cast<SuiteFramework>(j.at("framework").get<int>());
+        plan.listing.filtered = j.at("filtered").get<bool>();
+        plan.listing.suite_sizes = j.at("suite_sizes").get<std::vector<std::pair<std::string, int>>>();
+        plan.by_time = j.at("by_time").get<bool>();
+        plan.balance_note = j.at("balance_note").get<std::string>();
+        for (const auto& f : j.at("files")) {
+            plan.files.push_back({f.at("name").get<std::string>(), f.at("tests").get<int>(),
+                                  f.at("weight").get<double>(),
+                                  f.at("test_names").get<std::vector<std::string>>()});
+            plan.owner.push_back(f.at("shard").get<int>());
+        }
+    } catch (const std::exception& e) {
+        throw ConfigError("the shard plan " + path + " of `testdb run --jobs` cannot be used for "
+                          "--shard " + spec.text() + " (" + e.what() +
+                          ").\nFix: let `testdb run --jobs N` start its shards itself.");
     }
-    plan.suite_args = {"-#", filter};
-    std::vector<std::string> check = listing_command(command);
-    check.insert(check.end(), plan.suite_args.begin(), plan.suite_args.end());
-    check.push_back("--list-tags");
-    const SuiteListing selected = parse_tag_listing(capture_stdout(check), command.front());
-    const auto same = [](const SuiteFile& a, const SuiteFile& b) {
-        return lower(a.name) == lower(b.name) && a.tests == b.tests;
-    };
-    if (!std::equal(mine.begin(), mine.end(), selected.files.begin(), selected.files.end(), same)) {
-        throw ConfigError(
-            "the shard filter `" + filter + "` after the arguments of '" + command.front() +
-            "' selects other test cases than shard " + spec.text() +
-            "'s files (wanted: " + describe(mine) + "; Catch2 lists: " + describe(selected.files) +
-            ").\nFix: Catch2 joins it to the last comma-separated part of a test spec "
-            "only: with --shard, give the suite a test spec without commas (or none).");
-    }
+    plan.spec = spec;
+    plan.listing.files = plan.files;
+    plan.suite_args = shard_args(plan, command);
     return plan;
 }
 

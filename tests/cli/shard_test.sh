@@ -153,6 +153,8 @@ run_tool no-shard "$TOOL" run --list-shard -- "$SUITE"
 expect_rc 2 "--list-shard without --shard"
 true_bin=$(command -v true)
 run_tool not-catch2 "$TOOL" run --shard 1/2 -- "$true_bin"
-expect_rc 2 "a suite that is no Catch2 suite"
-expect_contains "$ERR" "'$true_bin' printed no Catch2 tag list" "the non-Catch2 suite is named"
+expect_rc 2 "a suite that is no Catch2 or GoogleTest suite"
+expect_contains "$ERR" "ConfigError: the suite '$true_bin' is neither a Catch2 v2, a Catch2 v3 nor a GoogleTest suite" \
+    "the suite of no known framework is named"
+expect_contains "$ERR" "Fix:" "the refusal says the fix"
 finish

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "../catch_failure_text.hpp"
 #include "testdb/catch2.hpp"
 #include "testdb/lifecycle.hpp"
 
@@ -82,15 +83,8 @@ public:
 
     // A failed assertion's text, for the report's list of failures.
     bool assertionEnded(const Catch::AssertionStats& stats) override {
-        const Catch::AssertionResult& result = stats.assertionResult;
-        if (!result.succeeded()) {
-            lifecycle().testFailureMessage(
-                result.hasExpression()
-                    ? result.getSourceInfo().file + std::string(":") +
-                          std::to_string(result.getSourceInfo().line) + ": " +
-                          result.getExpressionInMacro() + " with expansion: " +
-                          result.getExpandedExpression()
-                    : result.getMessage());
+        if (!stats.assertionResult.succeeded()) {
+            lifecycle().testFailureMessage(adapters::catchFailureText(stats.assertionResult));
         }
         return TestEventListenerBase::assertionEnded(stats);
     }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "../catch_failure_text.hpp"
 #include "testdb/isolation.hpp"
 #include "testdb/lifecycle.hpp"
 
@@ -77,15 +78,8 @@ public:
 
     // A failed assertion's text, for the report's list of failures.
     void assertionEnded(const Catch::AssertionStats& stats) override {
-        const Catch::AssertionResult& result = stats.assertionResult;
-        if (!result.succeeded()) {
-            const Catch::SourceLineInfo where = result.getSourceInfo();
-            lifecycle().testFailureMessage(
-                result.hasExpression()
-                    ? std::string(where.file) + ":" + std::to_string(where.line) + ": " +
-                          result.getExpressionInMacro() + " with expansion: " +
-                          result.getExpandedExpression()
-                    : std::string(result.getMessage()));
+        if (!stats.assertionResult.succeeded()) {
+            lifecycle().testFailureMessage(adapters::catchFailureText(stats.assertionResult));
         }
         EventListenerBase::assertionEnded(stats);
     }

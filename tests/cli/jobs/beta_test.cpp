@@ -2,7 +2,7 @@
 #include <cstdlib>
 #include <string>
 
-#include <catch2/catch.hpp>
+#include "testdb/catch.hpp"  // Catch2 v2 or v3, whichever adapter the suite links
 
 #include "jobs_support.hpp"
 

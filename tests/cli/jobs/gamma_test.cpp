@@ -1,6 +1,6 @@
 // One file of the `testdb run --jobs` test suite (see jobs_support.hpp).
 
-#include <catch2/catch.hpp>
+#include "testdb/catch.hpp"  // Catch2 v2 or v3, whichever adapter the suite links
 
 #include "jobs_support.hpp"
 

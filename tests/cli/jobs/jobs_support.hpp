@@ -39,4 +39,9 @@ inline long long fillPool(const testdb::Tenant& tenant) {
     });
 }
 
+/// fillPool() in a fresh tenant of the running test.
+inline long long fillFreshTenant() {
+    return fillPool(testdb::context().tenants.tenantA.create());
+}
+
 }  // namespace jobs_test

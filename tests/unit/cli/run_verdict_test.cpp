@@ -99,7 +99,7 @@ TEST_CASE("verdict: a suite that passed but broke a testdb rule exits 3", "[cli]
     SECTION("a shard that ran other test cases than its files hold") {
         testdb::cli::ShardPlan plan;
         plan.spec = {1, 2};
-        plan.files = {{"a_test", 2, 2}, {"b_test", 3, 3}};
+        plan.files = {{"a_test", 2, 2, {}}, {"b_test", 3, 3, {}}};
         plan.owner = {0, 1};
         o.shard = plan;
         CHECK(judge(o).exit_code == 0);  // 2 run, shard 1/2 holds a_test's 2

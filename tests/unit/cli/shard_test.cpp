@@ -10,6 +10,7 @@
 
 #include "../scoped_env.hpp"
 #include "shard.hpp"
+#include "shard_frameworks.hpp"
 #include "testdb/errors.hpp"
 #include "testdb/report.hpp"
 
@@ -21,7 +22,7 @@ namespace {
 std::vector<SuiteFile> files_weighing(const std::vector<std::pair<std::string, double>>& specs) {
     std::vector<SuiteFile> files;
     for (const auto& [name, weight] : specs) {
-        files.push_back({name, static_cast<int>(weight), weight});
+        files.push_back({name, static_cast<int>(weight), weight, {}});
     }
     return files;
 }
@@ -173,7 +174,8 @@ TEST_CASE("shard: a previous report's per-file times balance the split", "[cli][
     previous.write(dir.path() / "report.json");
 
     // Now fast_test has 3 test cases, new_test (not in the report) 4, slow_test 4.
-    std::vector<SuiteFile> files = {{"fast_test", 3, 3}, {"new_test", 4, 4}, {"slow_test", 4, 4}};
+    std::vector<SuiteFile> files = {
+        {"fast_test", 3, 3, {}}, {"new_test", 4, 4, {}}, {"slow_test", 4, 4, {}}};
     const auto by_count = by_name(files, testdb::cli::assign_files(files, 2));
     CHECK(by_count == std::map<std::string, int>{{"fast_test", 0}, {"new_test", 0},
                                                  {"slow_test", 1}});
@@ -194,4 +196,79 @@ TEST_CASE("shard: a previous report's per-file times balance the split", "[cli][
         CHECK_THROWS_AS(testdb::cli::weigh_by_time(files, {(dir.path() / "missing.json").string()}),
                         testdb::ConfigError);
     }
+}
+
+TEST_CASE("shard: the framework is told from the suite's --help", "[cli][shard]") {
+    using testdb::cli::SuiteFramework;
+    using testdb::cli::detect_framework;
+    CHECK(detect_framework("\nCatch v2.13.10\nusage:\n", "./s") == SuiteFramework::Catch2v2);
+    CHECK(detect_framework("\nCatch2 v3.7.1\nusage:\n", "./s") == SuiteFramework::Catch2v3);
+    CHECK(detect_framework("This program contains tests written using Google Test. You can "
+                           "use the\n  --gtest_list_tests\n",
+                           "./s") == SuiteFramework::GoogleTest);
+    CHECK_THROWS_WITH(detect_framework("usage: ./plain [options]\n", "./plain"),
+                      Contains("ConfigError") && Contains("'./plain'") && Contains("Fix:"));
+}
+
+TEST_CASE("shard: GoogleTest's JSON test list gives the files, a shard's filter selects its tests",
+          "[cli][shard]") {
+    // Suite A lies in a_test.cpp; suite B spreads over a_test.cpp and b_test.cpp.
+    const std::string list = R"({"tests": 4, "testsuites": [
+        {"name": "A", "tests": 2, "testsuite": [
+            {"name": "One", "file": "/src/tests/a_test.cpp", "line": 3},
+            {"name": "Two", "file": "/src/tests/a_test.cpp", "line": 9}]},
+        {"name": "B", "tests": 2, "testsuite": [
+            {"name": "Three", "file": "/src/tests/a_test.cpp", "line": 20},
+            {"name": "Four", "file": "/src/tests/b_test.cpp", "line": 4}]}]})";
+    const testdb::cli::SuiteListing listing = testdb::cli::parse_gtest_listing(list, "./g");
+    REQUIRE(listing.files.size() == 2);
+    CHECK(listing.files[0].name == "a_test");
+    CHECK(listing.files[0].tests == 3);
+    CHECK(listing.files[0].test_names == std::vector<std::string>{"A.One", "A.Two", "B.Three"});
+    CHECK(listing.files[1].name == "b_test");
+    CHECK(listing.files[1].tests == 1);
+
+    testdb::cli::ShardPlan plan;
+    plan.framework = testdb::cli::SuiteFramework::GoogleTest;
+    plan.listing = listing;
+    plan.files = listing.files;
+    plan.owner = {0, 1};
+    plan.spec = {1, 2};
+    // All of A is here: "A.*"; B only in part: its test by name.
+    CHECK(testdb::cli::gtest_shard_args(plan) ==
+          std::vector<std::string>{"--gtest_filter=A.*:B.Three"});
+    plan.spec = {2, 2};
+    CHECK(testdb::cli::gtest_shard_args(plan) == std::vector<std::string>{"--gtest_filter=B.Four"});
+    // Under a filter of the user's own, "A.*" could select tests it excludes.
+    plan.listing.filtered = true;
+    plan.spec = {1, 2};
+    CHECK(testdb::cli::gtest_shard_args(plan) ==
+          std::vector<std::string>{"--gtest_filter=A.One:A.Two:B.Three"});
+
+    CHECK_THROWS_WITH(testdb::cli::parse_gtest_listing("not json", "./g"),
+                      Contains("'./g'") && Contains("Fix:"));
+    CHECK_THROWS_AS(testdb::cli::parse_gtest_listing(R"({"tests": 0})", "./g"),
+                    testdb::ConfigError);
+}
+
+TEST_CASE("shard: the plan --jobs writes gives every shard the same split", "[cli][shard]") {
+    testdb_unit::ScopedWorkDir dir;
+    testdb::cli::ShardPlan plan;
+    plan.framework = testdb::cli::SuiteFramework::GoogleTest;
+    plan.listing = testdb::cli::parse_gtest_listing(
+        R"({"testsuites": [{"name": "A", "testsuite": [
+            {"name": "One", "file": "a_test.cpp"}, {"name": "Two", "file": "b_test.cpp"}]}]})",
+        "./g");
+    plan.files = plan.listing.files;
+    plan.owner = {1, 0};
+    plan.spec = {1, 2};
+    plan.balance_note = "test count";
+    const std::string path = (dir.path() / "plan.json").string();
+    testdb::cli::save_plan(plan, path);
+    const testdb::cli::ShardPlan second = testdb::cli::load_plan(path, {"./g"}, {2, 2});
+    CHECK(second.framework == testdb::cli::SuiteFramework::GoogleTest);
+    CHECK(second.owner == plan.owner);
+    CHECK(second.files_of(1).front().name == "a_test");
+    CHECK(second.suite_args == std::vector<std::string>{"--gtest_filter=A.One"});
+    CHECK_THROWS_AS(testdb::cli::load_plan(path, {"./g"}, {1, 3}), testdb::ConfigError);
 }
