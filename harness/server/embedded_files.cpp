@@ -428,7 +428,7 @@ void stop_and_remove(const fs::path& dir) {
                                       " (pid " + std::to_string(pid) + ", another user's). Fix: run "
                                       "this as that user or as root.");
         }
-        if (!stop_process(pid, SIGINT, milliseconds(10000))) {
+        if (!stop_process(pid, SIGQUIT, milliseconds(10000))) {  // immediate: removed next
             log().error("PostgreSQL pid {} of {} survived SIGKILL", pid, dir.string());
         }
     }

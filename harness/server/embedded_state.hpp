@@ -55,7 +55,7 @@ public:
     /// Calls shutdown() unless detached.
     ~EmbeddedServerState();
 
-    /// Stops the postmaster (SIGINT, SIGKILL after 10 s) and removes the
+    /// Stops the postmaster (SIGQUIT, SIGKILL after 10 s) and removes the
     /// directory. Idempotent; safe from the signal watcher thread.
     void cleanup();
     /// Unregisters from signal cleanup, then cleanup(). Owner thread only.

@@ -101,8 +101,9 @@ public:
     /// True until stop().
     bool running() const;
 
-    /// Stops the server (fast shutdown, then SIGKILL after 10 s) and removes
-    /// its directory. Idempotent.
+    /// Stops the server (immediate shutdown, SIGQUIT: its data is removed
+    /// next, so no checkpoint is written; SIGKILL after 10 s) and removes its
+    /// directory. Idempotent.
     void stop();
 
     /// Leaves the server running and its files in place when this object is
