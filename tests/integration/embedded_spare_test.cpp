@@ -84,7 +84,10 @@ TEST_CASE("a start claims the spare; without one it copies the cache entry", "[e
     REQUIRE(fs::exists(spare_of(options)));
     fs::remove_all(spare_of(options));
     CHECK_FALSE(start_query_stop(options));
-    CHECK(start_query_stop(options));  // ... and the one prepared after it is used again
+    // ... and the one prepared after it is used again (waited for here: a
+    // start waits only 2 s for a copy, which a loaded machine may exceed).
+    wait_for_preparers(options.cache_dir);
+    CHECK(start_query_stop(options));
 
     EmbeddedServerOptions copying = options;
     copying.use_spare = false;
