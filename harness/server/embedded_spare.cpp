@@ -170,8 +170,9 @@ void prepare_spare(const fs::path& entry, const ServerUser& user) {
         remove_dead_copies(entry);
         copy = make_temp_dir(entry.parent_path() / (entry.filename().string() + ".spare-tmp-XXXXXX"), user);
         const auto tool = [](const char* name) { return find_in_path(name).value_or(fs::path("/bin") / name).string(); };
+        // As the caller, like copy_data_dir(): cp -a keeps the server user's
+        // ownership, and the cache directory may be writable by the caller only.
         ChildSetup setup;
-        setup.user = &user;
         setup.new_session = true;  // a terminal's Ctrl-C must not cut the copy short
         setup.close_other_fds = true;
         setup.stdin_fd = lock;
