@@ -53,13 +53,6 @@ std::string last_lines(const std::string& text, std::size_t count) {
     return out.empty() ? "  (no output)\n" : out;
 }
 
-std::string read_first_line(const fs::path& file) {
-    std::ifstream in(file);
-    std::string line;
-    std::getline(in, line);
-    return line;
-}
-
 // The major version ("15") of the server in `bin`, memoised per directory.
 std::optional<std::string> server_major(const fs::path& bin) {
     static std::mutex mutex;
@@ -143,21 +136,6 @@ private:
     int fd_ = -1;
 };
 
-fs::path make_temp_dir(const fs::path& pattern, const detail::ServerUser& user) {
-    std::string name = pattern.string();
-    if (::mkdtemp(name.data()) == nullptr) {
-        throw_fs("mkdtemp", pattern);
-    }
-    if (::chmod(name.c_str(), 0700) != 0 ||
-        (user.switch_user && ::chown(name.c_str(), user.uid, user.gid) != 0)) {
-        const int error = errno;
-        ::rmdir(name.c_str());
-        errno = error;
-        throw_fs("chmod/chown", name);
-    }
-    return name;
-}
-
 // True when `pid` is the postmaster of `data`: its working directory is the
 // data directory (postgres chdirs there). Guards against a reused pid.
 bool is_postmaster_of(pid_t pid, const fs::path& data) {
@@ -167,7 +145,7 @@ bool is_postmaster_of(pid_t pid, const fs::path& data) {
         return cwd == fs::weakly_canonical(data, ec);
     }
     // Not allowed to look (another user's process): accept any "postgres".
-    const std::string comm = read_first_line("/proc/" + std::to_string(pid) + "/comm");
+    const std::string comm = detail::read_first_line("/proc/" + std::to_string(pid) + "/comm");
     return comm.empty() || comm == "postgres" || comm == "postmaster";
 }
 
@@ -239,6 +217,28 @@ fs::path EmbeddedServer::findBinDir() {
 
 namespace detail {
 
+std::string read_first_line(const fs::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
+fs::path make_temp_dir(const fs::path& pattern, const ServerUser& user) {
+    std::string name = pattern.string();
+    if (::mkdtemp(name.data()) == nullptr) {
+        throw_fs("mkdtemp", pattern);
+    }
+    if (::chmod(name.c_str(), 0700) != 0 ||
+        (user.switch_user && ::chown(name.c_str(), user.uid, user.gid) != 0)) {
+        const int error = errno;
+        ::rmdir(name.c_str());
+        errno = error;
+        throw_fs("chmod/chown", name);
+    }
+    return name;
+}
+
 fs::path make_server_dir(const fs::path& base, const ServerUser& user) {
     std::error_code ec;
     if (!fs::is_directory(base, ec)) {
@@ -257,7 +257,7 @@ fs::path make_server_dir(const fs::path& base, const ServerUser& user) {
     check_reachable(base, user);
     fs::path dir;
     try {
-        dir = make_temp_dir(base / (std::string(kDirPrefix) + "XXXXXX"), user);
+        dir = detail::make_temp_dir(base / (std::string(kDirPrefix) + "XXXXXX"), user);
         // Written before anything else, so a crash from here on leaves a
         // directory sweepOrphans() recognises.
         std::ofstream owner(dir / kOwnerFile);
@@ -310,8 +310,8 @@ std::optional<fs::path> cached_data_dir(const fs::path& bin, const ServerUser& u
         struct stat st {};
         std::error_code ec;
         return ::lstat(entry.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == user.uid &&
-               read_first_line(data / "PG_VERSION") == *major &&
-               read_first_line(entry / kPreparedFile) == prepared_database &&
+               detail::read_first_line(data / "PG_VERSION") == *major &&
+               detail::read_first_line(entry / kPreparedFile) == prepared_database &&
                fs::exists(data / "global" / "pg_control", ec);
     };
     if (valid()) {
@@ -332,11 +332,14 @@ std::optional<fs::path> cached_data_dir(const fs::path& bin, const ServerUser& u
             fs::remove_all(entry);
         }
         for (const auto& item : fs::directory_iterator(cache_dir)) {
-            if (item.path().filename().string().rfind(name + ".tmp-", 0) == 0) {
-                fs::remove_all(item.path(), ec);  // left by a builder that died
+            const std::string item_name = item.path().filename().string();
+            // A builder's or spare preparer's that died (both hold this
+            // lock while they work), or the spare of the entry replaced here.
+            if (item_name.rfind(name + ".tmp-", 0) == 0 || item_name.rfind(name + ".spare", 0) == 0) {
+                fs::remove_all(item.path(), ec);
             }
         }
-        const fs::path building = make_temp_dir(cache_dir / (name + ".tmp-XXXXXX"), user);
+        const fs::path building = detail::make_temp_dir(cache_dir / (name + ".tmp-XXXXXX"), user);
         try {
             run_initdb(bin, building / "data", user);
             prepare(building);
@@ -414,9 +417,9 @@ void stop_and_remove(const fs::path& dir) {
                                   "directory holding data/, owner.pid or detached). Fix: pass the "
                                   "directory `testdb up` printed.");
     }
-    std::string first = read_first_line(dir / "data" / "postmaster.pid");
+    std::string first = detail::read_first_line(dir / "data" / "postmaster.pid");
     if (first.empty()) {
-        first = read_first_line(dir / kDetachedFile);
+        first = detail::read_first_line(dir / kDetachedFile);
     }
     const auto pid = static_cast<pid_t>(std::atol(first.c_str()));
     if (pid > 0 && process_alive(pid) && is_postmaster_of(pid, dir / "data")) {
@@ -425,7 +428,7 @@ void stop_and_remove(const fs::path& dir) {
                                       " (pid " + std::to_string(pid) + ", another user's). Fix: run "
                                       "this as that user or as root.");
         }
-        if (!stop_process(pid, SIGINT, milliseconds(10000))) {
+        if (!stop_process(pid, SIGQUIT, milliseconds(10000))) {  // immediate: removed next
             log().error("PostgreSQL pid {} of {} survived SIGKILL", pid, dir.string());
         }
     }

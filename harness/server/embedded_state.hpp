@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -42,6 +43,7 @@ public:
     EmbeddedServerTimings timings;  ///< measured by start()
     std::atomic<bool> running{false};
     bool prepared_db = false;       ///< data came from the cache, whose database is renamed
+    std::filesystem::path cache_entry;  ///< the cache entry used, empty without the cache
     bool detached = false;          ///< left running on destruction
     bool cleaned = false;           ///< cleanup() ran (guarded by mutex)
     std::uint64_t signal_id = 0;    ///< registration with signal_cleanup
@@ -53,7 +55,7 @@ public:
     /// Calls shutdown() unless detached.
     ~EmbeddedServerState();
 
-    /// Stops the postmaster (SIGINT, SIGKILL after 10 s) and removes the
+    /// Stops the postmaster (SIGQUIT, SIGKILL after 10 s) and removes the
     /// directory. Idempotent; safe from the signal watcher thread.
     void cleanup();
     /// Unregisters from signal cleanup, then cleanup(). Owner thread only.
@@ -79,6 +81,25 @@ std::optional<std::filesystem::path> cached_data_dir(
     const std::filesystem::path& bin, const ServerUser& user, const std::filesystem::path& cache_dir,
     const std::string& prepared_database,
     const std::function<void(const std::filesystem::path&)>& prepare, bool& built);
+
+/// The first line of a text file, "" when it cannot be read.
+std::string read_first_line(const std::filesystem::path& file);
+
+/// mkdtemp(`pattern`), mode 0700, owned by `user`. Throws filesystem_error.
+std::filesystem::path make_temp_dir(const std::filesystem::path& pattern, const ServerUser& user);
+
+/// Moves the spare copy of the cache entry `entry` (see embedded_spare.cpp)
+/// to `dir`/data. Waits up to `wait` for a preparer still copying. Returns
+/// false, leaving `dir` as it was, when there is no spare, another start
+/// claimed it first, or it is not a complete copy of this entry (then it is
+/// removed).
+bool claim_spare(const std::filesystem::path& entry, const std::filesystem::path& dir,
+                 const ServerUser& user, std::chrono::milliseconds wait);
+
+/// Starts copying the cache entry `entry` into its spare in the background
+/// (a detached process that outlives nothing but the copy) unless a spare
+/// exists or one is being prepared. Never throws; failures only log.
+void prepare_spare(const std::filesystem::path& entry, const ServerUser& user);
 
 /// Copies a data directory preserving owner and modes (cp -a).
 void copy_data_dir(const std::filesystem::path& from, const std::filesystem::path& to);

@@ -29,6 +29,11 @@ struct EmbeddedServerOptions {
     bool use_cache = true;
     /// Where the cache lives (shared by every run on this machine).
     std::filesystem::path cache_dir = "/tmp/testdb-cache";
+    /// With use_cache: start from the spare copy of the cache entry when one
+    /// is ready (a rename instead of a copy), and after the start prepare the
+    /// next spare in the background. At most one spare per cache entry is
+    /// kept, next to it in cache_dir (`<entry>.spare`). false = always copy.
+    bool use_spare = true;
     /// Stop and clean up the server when a SIGINT or SIGTERM reaches the
     /// process (then the signal's default action proceeds).
     bool cleanup_on_signal = true;
@@ -39,7 +44,13 @@ struct EmbeddedServerOptions {
 /// Timings of one start, for reports and benchmarks.
 struct EmbeddedServerTimings {
     bool used_cache = false;                 ///< data directory copied from the cache
-    std::chrono::milliseconds init{0};       ///< initdb or cache copy
+    /// The data directory was the spare copy of the cache entry, prepared in
+    /// the background after the previous start and moved into place by
+    /// rename() (init is then a few milliseconds); false when this start
+    /// copied the entry itself (no spare yet, another start claimed it, or it
+    /// was not a complete copy of this entry).
+    bool used_spare = false;
+    std::chrono::milliseconds init{0};       ///< initdb, cache copy or claim of the spare
     std::chrono::milliseconds start{0};      ///< postgres start until ready
     std::chrono::milliseconds total{0};      ///< whole start(), database created
 };
@@ -90,8 +101,9 @@ public:
     /// True until stop().
     bool running() const;
 
-    /// Stops the server (fast shutdown, then SIGKILL after 10 s) and removes
-    /// its directory. Idempotent.
+    /// Stops the server (immediate shutdown, SIGQUIT: its data is removed
+    /// next, so no checkpoint is written; SIGKILL after 10 s) and removes its
+    /// directory. Idempotent.
     void stop();
 
     /// Leaves the server running and its files in place when this object is

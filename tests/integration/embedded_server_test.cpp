@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 
+#include "embedded_test_support.hpp"
 #include "testdb/embedded_server.hpp"
 #include "testdb/errors.hpp"
 
@@ -31,106 +32,18 @@ using Catch::Matchers::Contains;
 using testdb::EmbeddedServer;
 using testdb::EmbeddedServerError;
 using testdb::EmbeddedServerOptions;
+using namespace embedded_test;
 
 namespace {
-
-// A fresh base directory under /tmp that the server user can traverse.
-struct TestBase {
-    fs::path path;
-    TestBase() {
-        std::string pattern = "/tmp/embedded-test-XXXXXX";
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-        ::chmod(path.c_str(), 0755);
-    }
-    TestBase(const TestBase&) = delete;
-    TestBase& operator=(const TestBase&) = delete;
-    ~TestBase() { fs::remove_all(path); }
-
-    EmbeddedServerOptions options() const {
-        EmbeddedServerOptions options;
-        options.base_dir = path;
-        return options;
-    }
-    /// The testdb-* directories currently in the base.
-    std::vector<fs::path> servers() const {
-        std::vector<fs::path> found;
-        for (const auto& entry : fs::directory_iterator(path)) {
-            if (entry.path().filename().string().rfind("testdb-", 0) == 0) {
-                found.push_back(entry.path());
-            }
-        }
-        return found;
-    }
-};
-
-// Sets an environment variable for one scope.
-struct EnvGuard {
-    std::string name;
-    std::optional<std::string> old;
-    EnvGuard(std::string variable, const std::string& value) : name(std::move(variable)) {
-        if (const char* current = std::getenv(name.c_str())) {
-            old = current;
-        }
-        ::setenv(name.c_str(), value.c_str(), 1);
-    }
-    EnvGuard(const EnvGuard&) = delete;
-    EnvGuard& operator=(const EnvGuard&) = delete;
-    ~EnvGuard() { old ? ::setenv(name.c_str(), old->c_str(), 1) : ::unsetenv(name.c_str()); }
-};
-
-// Alive and not a zombie (nobody may reap a re-parented postmaster here).
-bool alive(pid_t pid) {
-    if (::kill(pid, 0) != 0) {
-        return false;
-    }
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');
-    return close == std::string::npos || line.at(close + 2) != 'Z';
-}
-
-bool gone_within(pid_t pid, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (alive(pid) && std::chrono::steady_clock::now() < deadline) {
-        ::usleep(10000);
-    }
-    return !alive(pid);
-}
-
-// One value from one query over a fresh libpq connection; throws on error.
-std::string query(const std::string& conninfo, const std::string& sql) {
-    PGconn* conn = PQconnectdb(conninfo.c_str());  // testdb-lint: allow raw-connection
-    std::string value;
-    std::string error;
-    if (PQstatus(conn) != CONNECTION_OK) {
-        error = PQerrorMessage(conn);
-    } else {
-        PGresult* result = PQexec(conn, sql.c_str());
-        if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) {
-            value = PQgetvalue(result, 0, 0);
-        } else {
-            error = PQerrorMessage(conn);
-        }
-        PQclear(result);
-    }
-    PQfinish(conn);
-    if (!error.empty()) {
-        throw std::runtime_error(error);
-    }
-    return value;
-}
 
 void report(int fd, const std::string& text) {
     [[maybe_unused]] const auto n = ::write(fd, text.data(), text.size());
 }
 
-// Runs this test program again as a child executing the hidden test case
-// "[.embedded-child]" in `mode` (see there) on `options`, and returns its pid
-// and the first line it reports through a pipe. A re-exec, not a bare fork:
-// a forked copy of a threaded process must not start threads (the server's
-// signal watcher), which sanitizers enforce.
+}  // namespace
+
+namespace embedded_test {
+
 std::pair<pid_t, std::string> run_child(const std::string& mode, const EmbeddedServerOptions& options) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
@@ -168,12 +81,13 @@ std::pair<pid_t, std::string> run_child(const std::string& mode, const EmbeddedS
     return {child, line};
 }
 
-}  // namespace
+}  // namespace embedded_test
 
 // The child side of run_child(). Modes: "exit" starts a server, reports
 // "<dir> <postmaster pid>" and exits without stopping it (like a crash);
 // "wait" reports the same and waits for a signal; "cache" reports "go" at
-// once, then starts, queries and stops a server (exit status 0 if all worked).
+// once, then starts, queries and stops a server (exit status 0 if all worked,
+// kClaimedSpare if it also started from the spare data directory).
 TEST_CASE("embedded server child process", "[.embedded-child]") {
     const char* mode = std::getenv("TESTDB_EMBEDDED_CHILD");
     if (mode == nullptr) {
@@ -188,8 +102,9 @@ TEST_CASE("embedded server child process", "[.embedded-child]") {
             report(fd, "go\n");
             EmbeddedServer server = EmbeddedServer::start(options);
             const std::string answer = query(server.url(), "SELECT 1");
+            const bool spare = server.timings().used_spare;
             server.stop();
-            ::_exit(answer == "1" ? 0 : 4);
+            ::_exit(answer != "1" ? 4 : spare ? kClaimedSpare : 0);
         }
         EmbeddedServer server = EmbeddedServer::start(options);
         report(fd, server.directory().string() + " " + std::to_string(server.pid()) + "\n");
@@ -325,14 +240,17 @@ TEST_CASE("two processes filling one cache build it once", "[embedded]") {
         int status = 0;
         REQUIRE(::waitpid(child, &status, 0) == child);
         CHECK(WIFEXITED(status));
-        CHECK(WEXITSTATUS(status) == 0);
+        CHECK((WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == kClaimedSpare));
     }
+    wait_for_preparers(options.cache_dir);
     std::vector<std::string> entries;
     for (const auto& entry : fs::directory_iterator(options.cache_dir)) {
         entries.push_back(entry.path().filename().string());
     }
     std::sort(entries.begin(), entries.end());
-    CHECK(entries == std::vector<std::string>{"pg15-" + user, "pg15-" + user + ".lock"});
+    // The entry, its lock and the one spare copy the last start prepared.
+    CHECK(entries == std::vector<std::string>{"pg15-" + user, "pg15-" + user + ".lock",
+                                              "pg15-" + user + ".spare"});
     CHECK(fs::exists(options.cache_dir / ("pg15-" + user) / "prepared"));
     CHECK(base.servers().empty());
 }
