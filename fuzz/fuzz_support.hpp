@@ -86,6 +86,25 @@ struct Candidate {
     std::string form;
 };
 
+/// True when `segment` holds a password key as libpq reads one: "password"
+/// or "sslpassword" after a key boundary (not a letter, digit or '_'), then
+/// '=' after optional blanks. "p%41password=" in a URI's user info is not one.
+inline bool has_password_key(std::string_view segment) {
+    for (std::size_t pos = segment.find("password"); pos != std::string_view::npos;
+         pos = segment.find("password", pos + 1)) {
+        std::size_t key = pos;
+        if (key >= 3 && segment.substr(key - 3, 3) == "ssl") key -= 3;
+        if (key > 0 && (std::isalnum(static_cast<unsigned char>(segment[key - 1])) != 0 ||
+                        segment[key - 1] == '_')) {
+            continue;
+        }
+        std::size_t eq = pos + 8;
+        while (eq < segment.size() && (segment[eq] == ' ' || segment[eq] == '\t')) ++eq;
+        if (eq < segment.size() && segment[eq] == '=') return true;
+    }
+    return false;
+}
+
 /// The passwords `text` carries: what libpq itself would send (when libpq
 /// parses it), the user-info password of each URI by libpq's rule (first
 /// ':' to first '@' before the first '/') and by the wider rule (to the last
@@ -181,8 +200,7 @@ inline std::vector<Candidate> password_candidates(std::string_view text) {
         const std::size_t line = at == std::string_view::npos
                                      ? 0
                                      : text.substr(0, at).find_last_of("\r\n") + 1;
-        if (at != std::string_view::npos &&
-            text.substr(line, at - line).find("password") == std::string_view::npos) {
+        if (at != std::string_view::npos && !has_password_key(text.substr(line, at - line))) {
             continue;
         }
         keep(value, value);
