@@ -86,21 +86,25 @@ struct Candidate {
     std::string form;
 };
 
-/// True when `segment` holds a password key as libpq reads one: "password"
-/// or "sslpassword" after a key boundary (not a letter, digit or '_'), then
-/// '=' after optional blanks. "p%41password=" in a URI's user info is not one.
+/// True when the "password" at `pos` of `text` starts a key as libpq reads
+/// one ("password" or "sslpassword" after a key boundary: not a letter,
+/// digit or '_'); in "postgrespassword=x" or "p%41password=" it does not.
+inline bool starts_password_key(std::string_view text, std::size_t pos) {
+    std::size_t key = pos;
+    if (key >= 3 && text.substr(key - 3, 3) == "ssl") key -= 3;
+    return key == 0 ||
+           (std::isalnum(static_cast<unsigned char>(text[key - 1])) == 0 && text[key - 1] != '_');
+}
+
+/// True when `segment` holds such a key followed by '=' after optional blanks.
 inline bool has_password_key(std::string_view segment) {
     for (std::size_t pos = segment.find("password"); pos != std::string_view::npos;
          pos = segment.find("password", pos + 1)) {
-        std::size_t key = pos;
-        if (key >= 3 && segment.substr(key - 3, 3) == "ssl") key -= 3;
-        if (key > 0 && (std::isalnum(static_cast<unsigned char>(segment[key - 1])) != 0 ||
-                        segment[key - 1] == '_')) {
-            continue;
-        }
         std::size_t eq = pos + 8;
         while (eq < segment.size() && (segment[eq] == ' ' || segment[eq] == '\t')) ++eq;
-        if (eq < segment.size() && segment[eq] == '=') return true;
+        if (starts_password_key(segment, pos) && eq < segment.size() && segment[eq] == '=') {
+            return true;
+        }
     }
     return false;
 }
@@ -158,12 +162,7 @@ inline std::vector<Candidate> password_candidates(std::string_view text) {
     // the widest reading: whitespace, a quote, or '&' in a URI query.
     for (std::size_t pos = text.find("password="); pos != std::string_view::npos;
          pos = text.find("password=", pos + 1)) {
-        std::size_t key = pos;
-        if (key >= 3 && text.substr(key - 3, 3) == "ssl") key -= 3;
-        if (key > 0 && (std::isalnum(static_cast<unsigned char>(text[key - 1])) != 0 ||
-                        text[key - 1] == '_')) {
-            continue;
-        }
+        if (!starts_password_key(text, pos)) continue;
         std::size_t start = pos + 9;
         while (start < text.size() && std::strchr(" \t\f\v", text[start]) != nullptr &&
                text[start] != '\0') {
