@@ -48,13 +48,6 @@ std::vector<std::string> shard_command(const RunOptions& options, int index, con
     return argv;
 }
 
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // Fills `shard` from its --report file; returns its suite report, if any.
 std::optional<RunReport> read_shard_report(const fs::path& path, ShardResult& shard) {
     try {

@@ -37,15 +37,12 @@ void read_balance_report(const std::string& path, std::map<std::string, Timing>&
     const std::string fix =
         ".\nFix: pass --balance-from a report `testdb run --report FILE` wrote (or a "
         "suite's TESTDB_REPORT file) of a run that finished.";
-    std::ifstream in(path);
-    if (!in) {
+    if (!std::ifstream(path)) {
         throw ConfigError("cannot read the --balance-from file " + path + fix);
     }
-    std::stringstream text;
-    text << in.rdbuf();
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(text.str());
+        j = nlohmann::json::parse(read_text(path));
     } catch (const std::exception& e) {
         throw ConfigError("the --balance-from file " + path + " is not JSON (" + e.what() + ")" +
                           fix);

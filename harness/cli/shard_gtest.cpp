@@ -67,10 +67,7 @@ SuiteListing list_gtest_files(const std::vector<std::string>& command) {
     std::vector<std::string> list = command;
     list.insert(list.end(), {"--gtest_list_tests", "--gtest_output=json:" + out.string()});
     capture_suite_output(list, "list its tests");
-    std::ifstream in(out);
-    std::stringstream text;
-    text << in.rdbuf();
-    SuiteListing listing = parse_gtest_listing(text.str(), command.front());
+    SuiteListing listing = parse_gtest_listing(read_text(out), command.front());
     // A filter of the user's own: the listing holds only what it selects.
     listing.filtered = std::any_of(command.begin() + 1, command.end(), [](const std::string& a) {
         return a.rfind("--gtest_filter", 0) == 0 || a.rfind("-gtest_filter", 0) == 0;

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <iostream>
 #include <set>
@@ -196,6 +198,13 @@ std::vector<std::string> child_environment(const std::vector<std::string>& overr
     }
     env.insert(env.end(), overrides.begin(), overrides.end());
     return env;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 }  // namespace testdb::cli

@@ -43,6 +43,10 @@ std::unique_ptr<pqxx::connection> open_connection(const Config& config, std::str
 /// The text of an errno value (thread-safe, unlike strerror).
 std::string errno_text(int error);
 
+/// The whole content of `path` ("" when it cannot be read: callers that must
+/// tell a missing file apart check it first).
+std::string read_text(const std::filesystem::path& path);
+
 /// "SIGINT (interrupt)" for a signal number (thread-safe, unlike strsignal).
 std::string signal_text(int signal_number);
 
