@@ -96,17 +96,23 @@ inline bool starts_password_key(std::string_view text, std::size_t pos) {
            (std::isalnum(static_cast<unsigned char>(text[key - 1])) == 0 && text[key - 1] != '_');
 }
 
-/// True when `segment` holds such a key followed by '=' after optional blanks.
-inline bool has_password_key(std::string_view segment) {
-    for (std::size_t pos = segment.find("password"); pos != std::string_view::npos;
-         pos = segment.find("password", pos + 1)) {
-        std::size_t eq = pos + 8;
-        while (eq < segment.size() && (segment[eq] == ' ' || segment[eq] == '\t')) ++eq;
-        if (starts_password_key(segment, pos) && eq < segment.size() && segment[eq] == '=') {
-            return true;
-        }
-    }
-    return false;
+/// True when position `at` of `text` starts the value of a password key:
+/// "password" (or "sslpassword") at a key boundary, optional blanks, '=',
+/// optional blanks, and an optional opening quote end right before `at`.
+/// Only there is a literal copy of a libpq-decoded value that value itself;
+/// the same text elsewhere (a database name, a path, another line) merely
+/// spells the same thing.
+inline bool starts_password_value(std::string_view text, std::size_t at) {
+    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v'; };
+    std::size_t pos = at;
+    if (pos > 0 && (text[pos - 1] == '\'' || text[pos - 1] == '"')) --pos;
+    while (pos > 0 && blank(text[pos - 1])) --pos;
+    if (pos == 0 || text[pos - 1] != '=') return false;
+    --pos;
+    while (pos > 0 && blank(text[pos - 1])) --pos;
+    constexpr std::string_view kKey = "password";
+    return pos >= kKey.size() && text.substr(pos - kKey.size(), kKey.size()) == kKey &&
+           starts_password_key(text, pos - kKey.size());
 }
 
 /// The passwords `text` carries: what libpq itself would send (when libpq
@@ -191,17 +197,17 @@ inline std::vector<Candidate> password_candidates(std::string_view text) {
         keep(candidate, percent_decode(candidate));
     }
     for (const std::string& value : decoded_by_libpq) {
-        // libpq decoded this value from quotes or escapes, so a literal copy
-        // of it counts only when it sits after "password" on its own line;
-        // anywhere else (a name on another line) it is other text that
-        // merely spells the same thing.
-        const std::size_t at = text.find(value);
-        const std::size_t line = at == std::string_view::npos
-                                     ? 0
-                                     : text.substr(0, at).find_last_of("\r\n") + 1;
-        if (at != std::string_view::npos && !has_password_key(text.substr(line, at - line))) {
-            continue;
+        // libpq decoded this value from quotes or escapes: a literal copy
+        // counts only where a password key's value starts (password='a b').
+        // With no literal copy at all, only the decoded form is checked.
+        bool at_value = false;
+        bool anywhere = false;
+        for (std::size_t at = text.find(value); at != std::string_view::npos;
+             at = text.find(value, at + 1)) {
+            anywhere = true;
+            at_value = at_value || starts_password_value(text, at);
         }
+        if (anywhere && !at_value) continue;
         keep(value, value);
     }
     return kept;
