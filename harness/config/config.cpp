@@ -265,8 +265,8 @@ ParsedUrl parse_url(std::string_view url, ConfigSource source, const std::string
         return parse_url_unredacted(url, source, where);
     } catch (const ConfigError& e) {
         const std::vector<std::string> secrets = detail::password_candidates(url);
-        throw ConfigError(detail::redact(e.what(), secrets), e.setting(),
-                          detail::redact(e.value(), secrets));
+        throw ConfigError(detail::replace_secrets(e.what(), secrets), e.setting(),
+                          detail::replace_secrets(e.value(), secrets));
     }
 }
 

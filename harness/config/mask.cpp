@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <utility>
 
 #include "harness/config/url.hpp"
 #include "testdb/config.hpp"
@@ -189,7 +190,7 @@ std::vector<std::string> password_candidates(std::string_view text) {
     return out;
 }
 
-std::string redact(std::string_view text, std::vector<std::string> secrets) {
+std::string replace_secrets(std::string_view text, std::vector<std::string> secrets) {
     // Longest first, so a secret that contains another is replaced whole.
     std::sort(secrets.begin(), secrets.end(),
               [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
@@ -201,7 +202,11 @@ std::string redact(std::string_view text, std::vector<std::string> secrets) {
             out.replace(pos, secret.size(), kMask);
         }
     }
-    return maskPassword(out);
+    return out;
+}
+
+std::string redact(std::string_view text, std::vector<std::string> secrets) {
+    return maskPassword(replace_secrets(text, std::move(secrets)));
 }
 
 }  // namespace detail

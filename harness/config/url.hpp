@@ -21,9 +21,16 @@ std::string percent_encode(std::string_view text);
 /// sslpassword= values), each as written and percent-decoded.
 std::vector<std::string> password_candidates(std::string_view text);
 
-/// `text` with every occurrence of each secret replaced by "****", then
-/// passed through maskPassword(). For messages that echo parts of an input
-/// (libpq's parse errors do) in ways maskPassword alone cannot recognise.
+/// `text` with every occurrence of each secret replaced by "****". For
+/// testdb's own messages, which quote the input through maskPassword()
+/// already: masking the whole message again would read testdb's wording
+/// ("Expected postgresql://user@host...") as part of a quoted URI's user
+/// info and swallow it.
+std::string replace_secrets(std::string_view text, std::vector<std::string> secrets);
+
+/// replace_secrets(), then passed through maskPassword(). For text that is
+/// not testdb's (libpq's parse errors, server messages), which may echo
+/// parts of an input in ways maskPassword alone cannot recognise.
 std::string redact(std::string_view text, std::vector<std::string> secrets);
 
 /// A setting's value and the .env.test it came from (nullopt: the environment).

@@ -164,6 +164,18 @@ TEST_CASE("a string that is not a PostgreSQL URL is refused", "[config]") {
     CHECK_THAT(parse_error("host=localhost dbname=x"), Catch::Contains("postgresql://"));
 }
 
+TEST_CASE("a URL of another scheme with a password keeps the message's expected form", "[config]") {
+    // The quoted URL's user info must not run on into testdb's own wording
+    // ("Expected postgresql://user@host...") and swallow it.
+    for (const char* url : {"mysql://u:secretpw@h/db", "http://u:secretpw@h/db?x=1"}) {
+        const std::string message = parse_error(url);
+        CHECK_THAT(message, Catch::Contains("is not a PostgreSQL URL. Expected "
+                                            "postgresql://user@host:port/dbname"));
+        CHECK_THAT(message, Catch::Contains("://u:****@h/db"));
+        CHECK_THAT(message, !Catch::Contains("secretpw"));
+    }
+}
+
 TEST_CASE("a malformed URI is refused with libpq's reason", "[config]") {
     CHECK_THAT(parse_error("postgresql://[::1/t_test"), Catch::Contains("malformed URL"));
 }
