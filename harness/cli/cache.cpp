@@ -272,7 +272,8 @@ int clean(const fs::path& dir, const std::map<std::string, EntryFiles>& entries)
         std::cout << "testdb cache clean: removed " << name << " (" << human_size(files.bytes())
                   << (files.spare ? ", with its spare" : "")
                   << (files.temporary.empty() ? "" : ", " + std::to_string(files.temporary.size()) +
-                                                         " temporary copies")
+                                                         " temporary cop" +
+                                                         (files.temporary.size() == 1 ? "y" : "ies"))
                   << ")" << std::endl;
     }
     std::cout << "testdb cache clean: freed " << human_size(freed) << " in " << dir.string() << std::endl;
