@@ -34,6 +34,11 @@ void add_up_down_options(CLI::App& command, UpOptions& options, bool with_port) 
         ->type_name("DIR");
     if (with_port) {
         command
+            .add_option("--cache-dir", options.cache_dir,
+                        "the embedded server's data directory cache (default "
+                        "/tmp/testdb-cache; see `testdb cache`)")
+            ->type_name("DIR");
+        command
             .add_option("--port", options.port,
                         "also listen on 127.0.0.1:PORT, with a password generated for the "
                         "server that the exported URL carries (default: Unix socket only)")
@@ -157,6 +162,23 @@ int run_command_line(int argc, char** argv) {
                      "files or directories to scan (default: tests examples)")
         ->type_name("PATH...");
 
+    CacheOptions cache_options;
+    CLI::App* cache = app.add_subcommand(
+        "cache",
+        "List the embedded server's data directory cache (default /tmp/testdb-cache): each "
+        "entry's PostgreSQL version, disk use, spare copy, stale temporary copies, whether it "
+        "is in use, and the total. `testdb cache clean` removes what is not in use.");
+    cache->add_option("--cache-dir", cache_options.cache_dir,
+                      "the cache directory (default /tmp/testdb-cache, the one `testdb up` "
+                      "and test suites use; `testdb up --cache-dir` picks another)")
+        ->type_name("DIR");
+    CLI::App* cache_clean = cache->add_subcommand(
+        "clean",
+        "Remove every cache entry not in use right now, with its spare and stale temporary "
+        "copies, and print the space freed. An entry being built or copied is skipped and "
+        "named; a directory that is not a testdb cache is refused, untouched.");
+    cache_clean->fallthrough();
+
     // `testdb run [options] -- suite args`: everything after the first `--`
     // is the suite's, untouched by CLI11 (which would reorder or drop it).
     std::vector<std::string> after_dashes;
@@ -174,7 +196,7 @@ int run_command_line(int argc, char** argv) {
         app.get_subcommands([&](CLI::App* sub) { return argc > 1 && sub->get_name() == argv[1]; });
     if (argc > 1 && argv[1][0] != '-' && known.empty()) {
         std::cerr << "testdb: unknown command '" << argv[1]
-                  << "'.\nFix: use one of up, down, run, doctor, lint (testdb --help)."
+                  << "'.\nFix: use one of up, down, run, doctor, lint, cache (testdb --help)."
                   << std::endl;
         return kExitUsage;
     }
@@ -205,6 +227,10 @@ int run_command_line(int argc, char** argv) {
         }
         if (*lint) {
             return testdb::cli::lint(lint_options);
+        }
+        if (*cache) {
+            cache_options.clean = static_cast<bool>(*cache_clean);
+            return testdb::cli::cache(cache_options);
         }
     } catch (const testdb::ConfigError& e) {
         print_error(chosen_name(app), e.what());

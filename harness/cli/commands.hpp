@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "testdb/embedded_server.hpp"
+
 namespace testdb::cli {
 
 /// The whole tool: parses `argv` (`testdb <command> [options]`), runs the
@@ -37,6 +39,9 @@ struct UpOptions {
     /// Extra server settings for `testdb up`, `name=value` each
     /// (e.g. max_connections=5).
     std::vector<std::string> settings;
+    /// The embedded server's data directory cache for `testdb up` (see
+    /// `testdb cache`); default: EmbeddedServerOptions::cache_dir.
+    std::filesystem::path cache_dir = EmbeddedServerOptions{}.cache_dir;
     /// `testdb down --server DIR`: stop this server directory instead (one a
     /// run kept with TESTDB_KEEP_FAILED=1, which prints the command).
     std::filesystem::path server;
@@ -100,6 +105,24 @@ struct DoctorOptions {
 /// how many processes of the configured pool size fit. Exit 1 when they do
 /// not fit or the server cannot be reached.
 int doctor(const DoctorOptions& options);
+
+/// Options of `testdb cache` and `testdb cache clean`.
+struct CacheOptions {
+    /// The embedded server's data directory cache (the default is
+    /// EmbeddedServerOptions::cache_dir; `testdb up --cache-dir` picks another).
+    std::filesystem::path cache_dir = EmbeddedServerOptions{}.cache_dir;
+    /// `testdb cache clean`: remove what is not in use instead of listing it.
+    bool clean = false;
+};
+
+/// `testdb cache`: lists the cache's entries (PostgreSQL version, server
+/// user, disk use, spare, temporary copies, whether in use) and the total.
+/// With `clean`, removes every entry not in use (its lock, taken without
+/// waiting, is free) with its spare and temporary copies, and prints what
+/// it freed. A missing cache directory is "nothing cached" (exit 0). Throws
+/// ConfigError, touching nothing, when the directory holds anything but a
+/// testdb cache's files. Exit 1 when something could not be removed.
+int cache(const CacheOptions& options);
 
 /// Options of `testdb lint`.
 struct LintOptions {

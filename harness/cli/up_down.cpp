@@ -183,6 +183,7 @@ int up(const UpOptions& options) {
 
     EmbeddedServerOptions server_options;
     server_options.base_dir = file.parent_path();
+    server_options.cache_dir = options.cache_dir;
     server_options.tcp_port = options.port;
     server_options.settings = options.settings;
     // Keep the server's inherited stdout away from ours: a postmaster holding

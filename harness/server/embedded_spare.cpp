@@ -76,26 +76,12 @@ bool is_copy_of(const fs::path& spare, const std::string& key, const ServerUser&
            system_identifier(spare / "data") == key.substr(key.rfind(' ') + 1);
 }
 
-// Opens the entry's lock file and tries to lock it without waiting; returns
-// the descriptor holding the lock, or -1 (held by another, or unusable).
-int try_lock(const fs::path& lock) {
-    int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
-    }
-    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(fd);
-        fd = -1;
-    }
-    return fd;
-}
-
 // Waits until nobody holds the entry's lock (a preparer finishing its copy)
 // or `wait` has passed.
 void wait_for_preparer(const fs::path& lock, milliseconds wait) {
     const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
-        const int fd = try_lock(lock);
+        const int fd = try_lock_file(lock);
         if (fd >= 0) {
             ::close(fd);
             return;
@@ -131,6 +117,18 @@ const char* const kPrepareScript =
 
 }  // namespace
 
+int try_lock_file(const fs::path& lock) {
+    int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+    }
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 bool claim_spare(const fs::path& entry, const fs::path& dir, const ServerUser& user, milliseconds wait) {
     const fs::path spare = spare_of(entry);
     std::error_code ec;
@@ -155,7 +153,7 @@ bool claim_spare(const fs::path& entry, const fs::path& dir, const ServerUser& u
 }
 
 void prepare_spare(const fs::path& entry, const ServerUser& user) {
-    int lock = try_lock(lock_of(entry));
+    int lock = try_lock_file(lock_of(entry));
     if (lock < 0) {
         return;  // a preparer (or a builder of the entry) is at work
     }

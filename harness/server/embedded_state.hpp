@@ -101,6 +101,13 @@ bool claim_spare(const std::filesystem::path& entry, const std::filesystem::path
 /// exists or one is being prepared. Never throws; failures only log.
 void prepare_spare(const std::filesystem::path& entry, const ServerUser& user);
 
+/// Opens the cache lock file `lock` (`<cache_dir>/<entry>.lock`, created
+/// when missing) and takes its flock() without waiting: the lock a builder
+/// of the entry and a preparer of its spare hold while they work. Returns
+/// the descriptor holding the lock (close it to release), or -1 when another
+/// process holds it or the file cannot be opened.
+int try_lock_file(const std::filesystem::path& lock);
+
 /// Copies a data directory preserving owner and modes (cp -a).
 void copy_data_dir(const std::filesystem::path& from, const std::filesystem::path& to);
 

@@ -6,7 +6,7 @@ TOOL=$(realpath "$1")
 run_tool help "$TOOL" --help
 expect_rc 0 "testdb --help"
 TOP_HELP=$OUT
-for command in up down run doctor lint; do
+for command in up down run doctor lint cache; do
     expect_contains "$TOP_HELP" "  $command " "testdb --help lists $command"
     run_tool "$command --help" "$TOOL" "$command" --help
     expect_rc 0 "testdb $command --help"
