@@ -16,7 +16,6 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -84,16 +83,12 @@ inline json summary(const std::vector<double>& values) {
                 {"max", *std::max_element(values.begin(), values.end())}};
 }
 
-/// One line of the final table. `goal` is text like "<= 1.3"; `met` is
-/// computed by the bench (absent when there is no goal).
+/// One line of the final table. No goal: bench/figures.json holds every
+/// goal, and bench_report (scripts/bench) judges the rows against it, so a
+/// bench's own copy of a goal could only drift (ctest bench:goals_one_source).
 inline json row(const std::string& name, double value, const std::string& unit,
-                const std::string& spread = {}, const std::string& goal = {},
-                std::optional<bool> met = std::nullopt) {
-    json r{{"name", name}, {"value", value}, {"unit", unit}, {"spread", spread}, {"goal", goal}};
-    if (met) {
-        r["met"] = *met;
-    }
-    return r;
+                const std::string& spread = {}) {
+    return json{{"name", name}, {"value", value}, {"unit", unit}, {"spread", spread}};
 }
 
 inline std::string fmt(const char* format, double value) {
@@ -112,13 +107,9 @@ inline void finish(const Args& args, json document) {
     std::cout << document.value("title", std::string("bench")) << (args.quick ? " (quick)" : "")
               << "\n";
     for (const json& r : document["rows"]) {
-        std::printf("  %-60s %12.3f %-5s %-22s %s\n", r["name"].get<std::string>().c_str(),
+        std::printf("  %-60s %12.3f %-5s %s\n", r["name"].get<std::string>().c_str(),
                     r["value"].get<double>(), r["unit"].get<std::string>().c_str(),
-                    r["spread"].get<std::string>().c_str(),
-                    r.contains("met") ? ((r["met"].get<bool>() ? "goal " : "GOAL MISSED ") +
-                                         r["goal"].get<std::string>())
-                                            .c_str()
-                                      : "");
+                    r["spread"].get<std::string>().c_str());
     }
     std::fflush(stdout);
     if (!args.json_path.empty()) {

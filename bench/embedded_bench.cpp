@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
         const double cold_total = med(c, "total_to_first_query_ms");
         const double cached_total = med(w, "total_to_first_query_ms");
         rows.push_back(bench::row("cold start to first query (initdb)", cold_total / 1000.0, "s",
-                                  spread(c, "total_to_first_query_ms"), "<= 1.5", cold_total <= 1500.0));
+                                  spread(c, "total_to_first_query_ms")));
         rows.push_back(bench::row("  of which initdb", med(c, "init_ms"), "ms", spread(c, "init_ms")));
         rows.push_back(bench::row("  of which postgres start until ready", med(c, "postgres_start_ms"), "ms",
                                   spread(c, "postgres_start_ms")));
@@ -150,8 +150,7 @@ int main(int argc, char** argv) {
         const double copied_total = med(x, "total_to_first_query_ms");
         rows.push_back(bench::row("cached start to first query, with a spare", cached_total / 1000.0, "s",
                                   spread(w, "total_to_first_query_ms") +
-                                      bench::fmt(", %.0f", spares) + bench::fmt(" of %.0f claimed one", cached_reps),
-                                  "<= 0.3", cached_total <= 300.0));
+                                      bench::fmt(", %.0f", spares) + bench::fmt(" of %.0f claimed one", cached_reps)));
         rows.push_back(bench::row("  of which claim of the spare (or copy)", med(w, "init_ms"), "ms",
                                   spread(w, "init_ms")));
         rows.push_back(bench::row("  of which postgres start until ready", med(w, "postgres_start_ms"), "ms",

@@ -103,14 +103,13 @@ json measure(bool quick, const std::string& label, const std::vector<int>& sizes
         rows.push_back(bench::row(key + " x create(tx), one transaction" + tag, tx_ms, "ms",
                                   spread("one_by_one_transaction")));
         rows.push_back(bench::row("ratio autocommit one by one / createMany(" + key + ")" + tag,
-                                  auto_ms / many, "x", "", ">= 12", auto_ms / many >= 12.0));
+                                  auto_ms / many, "x"));
         rows.push_back(bench::row("ratio one transaction / createMany(" + key + ")" + tag,
                                   tx_ms / many, "x"));
         rows.push_back(bench::row("round trips of createMany(" + key + ") (wire)" + tag,
                                   static_cast<double>(trips["createMany"]), "",
                                   bench::fmt("one by one: %.0f",
-                                             static_cast<double>(trips["one_by_one_autocommit"])),
-                                  "== 1", trips["createMany"] == 1));
+                                             static_cast<double>(trips["one_by_one_autocommit"]))));
     }
     ctx.tenants.cleanupTenants();
     testdb::contexts::setCurrent(nullptr);

@@ -92,7 +92,8 @@ Contended contended(testdb::Pool& pool, long ops_per_thread, int threads, bool q
 
 // Calibration: one poll() of an idle socket, the system call acquire() uses
 // to check a connection that sat idle for a while. On a virtual machine
-// whose system calls are slow, this alone can exceed the 1 us goal.
+// whose system calls are slow, this alone can exceed the pool's goal
+// (bench/figures.json).
 double poll_syscall_ns(long ops) {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) {
@@ -173,11 +174,9 @@ int main(int argc, char** argv) {
                              {"peak_in_use", stats.peak_in_use}};
         json& rows = doc["rows"];
         rows.push_back(bench::row("acquire+release, 1 thread", solo_ns, "ns",
-                                  bench::fmt("p95 of 7 rounds %.0f", bench::percentile(solo, 0.95)),
-                                  "<= 1000", solo_ns <= 1000.0));
+                                  bench::fmt("p95 of 7 rounds %.0f", bench::percentile(solo, 0.95))));
         rows.push_back(bench::row("acquire+release, 1 thread, CPU time", bench::median(one.cpu_ns), "ns",
-                                  bench::fmt("p95 of 7 rounds %.0f", bench::percentile(one.cpu_ns, 0.95)),
-                                  "<= 1000", bench::median(one.cpu_ns) <= 1000.0));
+                                  bench::fmt("p95 of 7 rounds %.0f", bench::percentile(one.cpu_ns, 0.95))));
         rows.push_back(bench::row("calibration: one poll() system call (no pool)", syscall_ns, "ns",
                                   "dead-connection check"));
         rows.push_back(bench::row("8 threads / 3 conns, no work: wait median", bench::median(bare.wait_us),

@@ -89,17 +89,17 @@ int main(int argc, char** argv) {
         const std::string n = bench::fmt("n=%.0f interleaved", static_cast<double>(wall[0].size()));
         rows.push_back(bench::row("booking_it wall, recording off", bench::median(wall[0]), "s", n));
         rows.push_back(bench::row("booking_it wall, recording on", bench::median(wall[1]), "s", n));
-        rows.push_back(bench::row("wall ratio on/off", wall_ratio, "", "", "< 1.02", wall_ratio < 1.02));
+        rows.push_back(bench::row("wall ratio on/off", wall_ratio, ""));
         rows.push_back(bench::row("booking_it CPU (user+sys), recording off", bench::median(cpu[0]), "s", n));
         rows.push_back(bench::row("booking_it CPU (user+sys), recording on", bench::median(cpu[1]), "s", n));
-        rows.push_back(bench::row("CPU ratio on/off", cpu_ratio, "", "", "< 1.02", cpu_ratio < 1.02));
+        rows.push_back(bench::row("CPU ratio on/off", cpu_ratio, ""));
         rows.push_back(bench::row("acquire+release, recording off", bench::median(lease_ns[0]), "ns",
                                   bench::fmt("%.0f leases per pool", leases)));
         rows.push_back(bench::row("acquire+release, recording on", bench::median(lease_ns[1]), "ns",
                                   bench::fmt("%.0f leases per pool", leases)));
         rows.push_back(bench::row("recording's share of the suite: extra ns x leases / wall",
                                   100.0 * share, "%",
-                                  bench::fmt("%.0f leases", leases_in_suite), "< 2 %", share < 0.02));
+                                  bench::fmt("%.0f leases", leases_in_suite)));
         doc["estimated_share"] = share;
         std::remove(log.c_str());
         std::remove(report.c_str());

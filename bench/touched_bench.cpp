@@ -175,11 +175,9 @@ int main(int argc, char** argv) {
         rows.push_back(bench::row("ratio isolation work alone: testBodyEnded() / TRUNCATE",
                                   bench::median(g_end_us) / bench::median(g_truncate_us), "x"));
         const auto [vs_bare, bare_spread] = ratio("touched", "bare_rollback");
-        rows.push_back(bench::row("ratio touched / bare ROLLBACK", vs_bare, "x", bare_spread, "<= 3",
-                                  vs_bare <= 3.0));
+        rows.push_back(bench::row("ratio touched / bare ROLLBACK", vs_bare, "x", bare_spread));
         const auto [vs_truncate, truncate_spread] = ratio("touched", "truncate_all");
-        rows.push_back(bench::row("ratio touched / TRUNCATE all", vs_truncate, "x", truncate_spread,
-                                  "<= 0.2", vs_truncate <= 0.2));
+        rows.push_back(bench::row("ratio touched / TRUNCATE all", vs_truncate, "x", truncate_spread));
         doc["cases_per_method"] = rounds * per_round;
         const testdb::RunOutcome outcome = testdb::lifecycle().runEnded(std::cerr);
         if (outcome.failed()) {
