@@ -27,13 +27,13 @@ namespace fs = std::filesystem;
 
 /// The files of one cache entry, found by name.
 struct EntryFiles {
-    std::string name;                  ///< pg<major>-<user>
-    std::optional<fs::path> entry;     ///< the entry directory, when present
-    std::optional<fs::path> lock;      ///< <name>.lock, when present
-    std::optional<fs::path> spare;     ///< <name>.spare, when present
-    std::vector<fs::path> temporary;   ///< <name>.spare-tmp-* and <name>.tmp-*
-    std::uintmax_t entry_bytes = 0;    ///< disk use of the entry directory
-    std::uintmax_t spare_bytes = 0;    ///< disk use of the spare
+    std::string name;                    ///< pg<major>-<user>
+    std::optional<fs::path> entry;       ///< the entry directory, when present
+    std::optional<fs::path> lock;        ///< <name>.lock, when present
+    std::optional<fs::path> spare;       ///< <name>.spare, when present
+    std::vector<fs::path> temporary;     ///< <name>.spare-tmp-* and <name>.tmp-*
+    std::uintmax_t entry_bytes = 0;      ///< disk use of the entry directory
+    std::uintmax_t spare_bytes = 0;      ///< disk use of the spare
     std::uintmax_t temporary_bytes = 0;  ///< disk use of the temporary copies
     /// Every path, in the order clean removes them (the lock file last).
     std::vector<fs::path> paths() const {
@@ -57,12 +57,15 @@ struct EntryFiles {
 std::uintmax_t disk_use(const fs::path& path) {
     const auto blocks = [](const fs::path& item) -> std::uintmax_t {
         struct stat st {};
-        return ::lstat(item.c_str(), &st) == 0 ? static_cast<std::uintmax_t>(st.st_blocks) * 512 : 0;
+        return ::lstat(item.c_str(), &st) == 0 ? static_cast<std::uintmax_t>(st.st_blocks) * 512
+                                               : 0;
     };
     std::uintmax_t total = blocks(path);
     std::error_code ec;
     if (fs::is_directory(fs::symlink_status(path, ec))) {
-        for (fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
+        for (fs::recursive_directory_iterator
+                 it(path, fs::directory_options::skip_permission_denied, ec),
+             end;
              !ec && it != end; it.increment(ec)) {
             total += blocks(it->path());
         }
@@ -75,7 +78,8 @@ std::string human_size(std::uintmax_t bytes) {
     if (bytes < std::uintmax_t{1024} * 1024) {
         std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024);
     } else {
-        std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+        std::snprintf(text, sizeof text, "%.1f MiB",
+                      static_cast<double>(bytes) / (1024.0 * 1024.0));
     }
     return text;
 }
@@ -86,7 +90,8 @@ bool is_entry_name(const std::string& name) {
     while (digits < name.size() && std::isdigit(static_cast<unsigned char>(name[digits])) != 0) {
         ++digits;
     }
-    return name.rfind("pg", 0) == 0 && digits > 2 && digits + 1 < name.size() && name[digits] == '-';
+    return name.rfind("pg", 0) == 0 && digits > 2 && digits + 1 < name.size() &&
+           name[digits] == '-';
 }
 
 // Files `item` into the entry it belongs to; false when it belongs to none.
@@ -135,8 +140,9 @@ std::map<std::string, EntryFiles> scan(const fs::path& dir) {
         "server's cache_dir (EmbeddedServerOptions::cache_dir, default /tmp/testdb-cache) as "
         "--cache-dir.";
     if (!fs::is_directory(status)) {
-        throw ConfigError("ConfigError: --cache-dir " + dir.string() + " is not a directory. " + fix,
-                          "--cache-dir", dir.string());
+        throw ConfigError(
+            "ConfigError: --cache-dir " + dir.string() + " is not a directory. " + fix,
+            "--cache-dir", dir.string());
     }
     std::vector<std::string> foreign;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -146,7 +152,8 @@ std::map<std::string, EntryFiles> scan(const fs::path& dir) {
     }
     if (ec) {
         throw ConfigError("ConfigError: --cache-dir " + dir.string() + " cannot be read (" +
-                              ec.message() + "). Fix: run as its owner or root, or pass another --cache-dir.",
+                              ec.message() +
+                              "). Fix: run as its owner or root, or pass another --cache-dir.",
                           "--cache-dir", dir.string());
     }
     if (!foreign.empty()) {
@@ -157,7 +164,8 @@ std::map<std::string, EntryFiles> scan(const fs::path& dir) {
         throw ConfigError("ConfigError: --cache-dir " + dir.string() +
                               " does not look like testdb's cache: it holds " + named +
                               ", which is no cache entry (pg<major>-<user>), its .lock, .spare or "
-                              "temporary copy; nothing was touched. " + fix,
+                              "temporary copy; nothing was touched. " +
+                              fix,
                           "--cache-dir", dir.string());
     }
     for (auto& [name, files] : entries) {
@@ -189,7 +197,9 @@ private:
     int fd_;
 };
 
-fs::path lock_file(const fs::path& dir, const std::string& name) { return dir / (name + ".lock"); }
+fs::path lock_file(const fs::path& dir, const std::string& name) {
+    return dir / (name + ".lock");
+}
 
 // In use: someone holds the lock now. A missing lock file is held by nobody
 // (builders and copiers create it first); it is not created just to look.
@@ -206,7 +216,8 @@ void print_entry(const fs::path& dir, const EntryFiles& files) {
         const std::string major = detail::read_first_line(*files.entry / "data" / "PG_VERSION");
         const std::string user = files.name.substr(files.name.find('-') + 1);
         std::cout << ": PostgreSQL " << (major.empty() ? "(version unknown)" : major)
-                  << " data directory for server user " << user << ", " << human_size(files.entry_bytes);
+                  << " data directory for server user " << user << ", "
+                  << human_size(files.entry_bytes);
     } else {
         std::cout << ": no entry (only its leftovers)";
     }
@@ -271,12 +282,14 @@ int clean(const fs::path& dir, const std::map<std::string, EntryFiles>& entries)
         freed += files.bytes();
         std::cout << "testdb cache clean: removed " << name << " (" << human_size(files.bytes())
                   << (files.spare ? ", with its spare" : "")
-                  << (files.temporary.empty() ? "" : ", " + std::to_string(files.temporary.size()) +
-                                                         " temporary cop" +
-                                                         (files.temporary.size() == 1 ? "y" : "ies"))
+                  << (files.temporary.empty()
+                          ? ""
+                          : ", " + std::to_string(files.temporary.size()) + " temporary cop" +
+                                (files.temporary.size() == 1 ? "y" : "ies"))
                   << ")" << std::endl;
     }
-    std::cout << "testdb cache clean: freed " << human_size(freed) << " in " << dir.string() << std::endl;
+    std::cout << "testdb cache clean: freed " << human_size(freed) << " in " << dir.string()
+              << std::endl;
     return failures == 0 ? kExitOk : kExitFailed;
 }
 
