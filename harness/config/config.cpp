@@ -144,11 +144,12 @@ size_t edit_distance(std::string_view a, std::string_view b) {
         }
     }
     std::ostringstream msg;
-    msg << where << ": unknown parameter '" << name << "'. ";
+    const std::string shown = maskPassword(name);  // a free-form name may hold a URI
+    msg << where << ": unknown parameter '" << shown << "'. ";
     if (!suggestion.empty()) msg << "Did you mean '" << suggestion << "'? ";
     msg << "testdb understands connection_limit, pool_timeout, connect_timeout and "
            "application_name; any other parameter must be one libpq knows.";
-    throw ConfigError(msg.str(), std::string(name), "");
+    throw ConfigError(msg.str(), shown, "");
 }
 
 // What one URL says, before the TESTDB_* fallbacks are applied.
@@ -258,14 +259,27 @@ ParsedUrl parse_url_unredacted(std::string_view url, ConfigSource source,
     return parsed;
 }
 
-// Parses `url`; any message that quotes part of it (a bad value can be the
-// password itself, or contain it) has the URL's secrets masked.
+// Parses `url`. Its messages quote the input through maskPassword(); a
+// quoted setting or value can still be, or contain, the URL's password
+// written elsewhere, so the URL's secrets are replaced inside those quotes
+// (the error's facts). Only there: replacing them in the whole message
+// would also rewrite testdb's wording wherever a short password spells part
+// of it (a password "test" turned ".env.test.example" into ".env.****.example").
 ParsedUrl parse_url(std::string_view url, ConfigSource source, const std::string& where) {
     try {
         return parse_url_unredacted(url, source, where);
     } catch (const ConfigError& e) {
         const std::vector<std::string> secrets = detail::password_candidates(url);
-        throw ConfigError(detail::replace_secrets(e.what(), secrets), e.setting(),
+        std::string message = e.what();
+        for (const std::string& quoted : {e.setting(), e.value()}) {
+            const std::string shown = detail::replace_secrets(quoted, secrets);
+            if (quoted.empty() || shown == quoted) continue;
+            for (size_t at = message.find(quoted); at != std::string::npos;
+                 at = message.find(quoted, at + shown.size())) {
+                message.replace(at, quoted.size(), shown);
+            }
+        }
+        throw ConfigError(message, detail::replace_secrets(e.setting(), secrets),
                           detail::replace_secrets(e.value(), secrets));
     }
 }

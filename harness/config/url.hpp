@@ -21,11 +21,11 @@ std::string percent_encode(std::string_view text);
 /// sslpassword= values), each as written and percent-decoded.
 std::vector<std::string> password_candidates(std::string_view text);
 
-/// `text` with every occurrence of each secret replaced by "****". For
-/// testdb's own messages, which quote the input through maskPassword()
-/// already: masking the whole message again would read testdb's wording
-/// ("Expected postgresql://user@host...") as part of a quoted URI's user
-/// info and swallow it.
+/// `text` with every occurrence of each secret replaced by "****". For the
+/// parts of an input that testdb's own messages quote (through
+/// maskPassword() already), never for a whole message: masking or replacing
+/// across testdb's wording can swallow it ("Expected postgresql://user@host"
+/// read as a quoted URI's user info) or rewrite it (a short password).
 std::string replace_secrets(std::string_view text, std::vector<std::string> secrets);
 
 /// replace_secrets(), then passed through maskPassword(). For text that is

@@ -176,6 +176,23 @@ TEST_CASE("a URL of another scheme with a password keeps the message's expected 
     }
 }
 
+TEST_CASE("a short password never rewrites the message's own wording", "[config]") {
+    // Secrets are replaced in what the message quotes from the URL, not in
+    // testdb's text: a password "test" leaves ".env.test.example" readable.
+    const std::string message = parse_error("postgresql://u:test@h/app_test?connection_limit=0");
+    CHECK_THAT(message, Catch::Contains("connection_limit=0 is not valid"));
+    CHECK_THAT(message, Catch::Contains(".env.test.example"));
+    const std::string tiny = parse_error("postgresql://u:a@h/t_test?pool_timeout=abc");
+    CHECK_THAT(tiny, Catch::Contains("the database URL: pool_timeout="));
+    CHECK_THAT(tiny, Catch::Contains("is not valid"));
+}
+
+TEST_CASE("an unknown parameter's name is quoted with any password in it masked", "[config]") {
+    const std::string message = parse_error("postgresql://u@h/t_test?x://v:secretpw@h=1");
+    CHECK_THAT(message, Catch::Contains("unknown parameter"));
+    CHECK_THAT(message, !Catch::Contains("secretpw"));
+}
+
 TEST_CASE("a malformed URI is refused with libpq's reason", "[config]") {
     CHECK_THAT(parse_error("postgresql://[::1/t_test"), Catch::Contains("malformed URL"));
 }
