@@ -265,8 +265,27 @@ int clean(const fs::path& dir, const std::map<std::string, EntryFiles>& entries)
         }
         std::error_code ec;
         bool removed = true;
+        int renamed = 0;
         for (const fs::path& path : files.paths()) {
-            fs::remove_all(path, ec);
+            fs::path doomed = path;
+            if (path != lock_file(dir, name)) {
+                // Renamed out of the way first (atomic): a start claiming the
+                // spare by rename gets it whole or not at all, never half
+                // removed. What a failed removal leaves reads as a stale
+                // temporary copy of the entry.
+                doomed = dir / (name + ".spare-tmp-clean-" + std::to_string(::getpid()) + "-" +
+                                std::to_string(++renamed));
+                std::error_code rename_error;
+                fs::rename(path, doomed, rename_error);
+                if (rename_error) {
+                    std::error_code gone;
+                    if (!fs::exists(fs::symlink_status(path, gone))) {
+                        continue;  // claimed by a start meanwhile: no longer the cache's
+                    }
+                    doomed = path;
+                }
+            }
+            fs::remove_all(doomed, ec);
             if (ec) {
                 removed = false;
                 ++failures;
