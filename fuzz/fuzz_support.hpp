@@ -120,8 +120,9 @@ inline bool starts_password_value(std::string_view text, std::size_t at) {
 /// ':' to first '@' before the first '/') and by the wider rule (to the last
 /// '@' before the query), and every `password=` value, as written and
 /// percent-decoded. Only candidates worth checking are kept: longer than 3
-/// characters, no '*' (the mask itself), and not occurring anywhere else in
-/// the input (the same text as the host or a comment may legitimately stay).
+/// characters, no '*' (the mask itself), and neither it nor the text it was
+/// decoded from occurring anywhere else in the input (the same text as the
+/// host, a parameter name or a comment may legitimately stay).
 inline std::vector<Candidate> password_candidates(std::string_view text) {
     std::vector<std::string> raw;
     std::vector<std::string> decoded_by_libpq;
@@ -187,8 +188,10 @@ inline std::vector<Candidate> password_candidates(std::string_view text) {
     }
     std::vector<Candidate> kept;
     const auto keep = [&](const std::string& from, const std::string& form) {
+        // The text it comes from must be unique too: the same text elsewhere
+        // (a parameter name) may be printed, decoded, as what it is there.
         if (form.size() > 3 && form.find('*') == std::string::npos &&
-            occurrences(text, form) <= 1) {
+            occurrences(text, form) <= 1 && occurrences(text, from) <= 1) {
             kept.push_back({occurrences(text, from) > 0 ? from : std::string(), form});
         }
     };
