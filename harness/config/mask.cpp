@@ -55,6 +55,13 @@ std::optional<UriPassword> uri_password(std::string_view url, size_t scheme) {
     if (wide_at != std::string_view::npos && colon < wide_at) {
         found.ends.push_back(start + wide_at);
     }
+    // The same reading within the URI's line: a message or .env file may
+    // quote the URI on one line and go on with more text and '@'s after it.
+    const std::string_view line = rest.substr(0, rest.find_first_of("\r\n"));
+    const size_t line_at = line.substr(0, line.find('?')).rfind('@');
+    if (line_at != std::string_view::npos && colon < line_at && line_at != wide_at) {
+        found.ends.push_back(start + line_at);
+    }
     if (found.ends.empty()) return std::nullopt;
     return found;
 }
