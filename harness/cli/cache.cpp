@@ -35,17 +35,14 @@ struct EntryFiles {
     std::uintmax_t entry_bytes = 0;      ///< disk use of the entry directory
     std::uintmax_t spare_bytes = 0;      ///< disk use of the spare
     std::uintmax_t temporary_bytes = 0;  ///< disk use of the temporary copies
-    /// Every path, in the order clean removes them (the lock file last).
-    std::vector<fs::path> paths() const {
-        std::vector<fs::path> all;
+    /// Every directory, in the order clean removes them (the lock file is
+    /// removed after them, once).
+    std::vector<fs::path> directories() const {
+        std::vector<fs::path> all = temporary;
         for (const auto* item : {&spare, &entry}) {
             if (*item) {
                 all.push_back(**item);
             }
-        }
-        all.insert(all.begin(), temporary.begin(), temporary.end());
-        if (lock) {
-            all.push_back(*lock);
         }
         return all;
     }
@@ -198,7 +195,7 @@ private:
 };
 
 fs::path lock_file(const fs::path& dir, const std::string& name) {
-    return dir / (name + ".lock");
+    return detail::lock_of(dir / name);
 }
 
 // In use: someone holds the lock now. A missing lock file is held by nobody
@@ -263,38 +260,41 @@ int clean(const fs::path& dir, const std::map<std::string, EntryFiles>& entries)
                       << std::endl;
             continue;
         }
-        std::error_code ec;
         bool removed = true;
-        int renamed = 0;
-        for (const fs::path& path : files.paths()) {
-            fs::path doomed = path;
-            if (path != lock_file(dir, name)) {
-                // Renamed out of the way first (atomic): a start claiming the
-                // spare by rename gets it whole or not at all, never half
-                // removed. What a failed removal leaves reads as a stale
-                // temporary copy of the entry.
-                doomed = dir / (name + ".spare-tmp-clean-" + std::to_string(::getpid()) + "-" +
-                                std::to_string(++renamed));
-                std::error_code rename_error;
-                fs::rename(path, doomed, rename_error);
-                if (rename_error) {
-                    std::error_code gone;
-                    if (!fs::exists(fs::symlink_status(path, gone))) {
-                        continue;  // claimed by a start meanwhile: no longer the cache's
-                    }
-                    doomed = path;
-                }
-            }
+        const auto remove = [&](const fs::path& doomed, const fs::path& shown) {
+            std::error_code ec;
             fs::remove_all(doomed, ec);
             if (ec) {
                 removed = false;
                 ++failures;
-                std::cerr << "testdb cache clean: could not remove " << path.string() << ": "
+                std::cerr << "testdb cache clean: could not remove " << shown.string() << ": "
                           << ec.message() << ".\nFix: run as its owner or root." << std::endl;
             }
+        };
+        int renamed = 0;
+        for (const fs::path& path : files.directories()) {
+            // Renamed out of the way first (atomic): a start claiming the
+            // spare by rename gets it whole or not at all, never half
+            // removed. What a failed removal leaves reads as a stale
+            // temporary copy of the entry.
+            const fs::path doomed = dir / (name + ".spare-tmp-clean-" + std::to_string(::getpid()) +
+                                           "-" + std::to_string(++renamed));
+            std::error_code rename_error;
+            fs::rename(path, doomed, rename_error);
+            std::error_code gone;
+            if (!rename_error) {
+                remove(doomed, path);
+            } else if (fs::exists(fs::symlink_status(path, gone))) {
+                remove(path, path);
+            }  // else claimed by a start meanwhile: no longer the cache's
         }
-        // The lock file was created (or kept) by taking the lock: ours to remove.
-        fs::remove(lock_file(dir, name), ec);
+        // Last, once: the lock file (created by taking the lock when missing).
+        if (files.lock) {
+            remove(*files.lock, *files.lock);
+        } else {
+            std::error_code ec;
+            fs::remove(lock_file(dir, name), ec);
+        }
         if (!removed) {
             continue;
         }

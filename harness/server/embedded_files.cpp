@@ -322,7 +322,7 @@ std::optional<fs::path> cached_data_dir(const fs::path& bin, const ServerUser& u
             // Shared by every user of the machine, like /tmp itself.
             fs::permissions(cache_dir, fs::perms::all | fs::perms::sticky_bit);
         }
-        const FileLock lock(cache_dir / (name + ".lock"));
+        const FileLock lock(lock_of(cache_dir / name));
         if (valid()) {
             return data;  // another process built it while we waited
         }

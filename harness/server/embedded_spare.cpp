@@ -36,8 +36,6 @@ namespace {
 
 constexpr const char* kCompleteFile = "complete";
 
-fs::path spare_of(const fs::path& entry) { return entry.parent_path() / (entry.filename().string() + ".spare"); }
-fs::path lock_of(const fs::path& entry) { return entry.parent_path() / (entry.filename().string() + ".lock"); }
 
 // The system identifier initdb wrote to a data directory: the first field
 // of global/pg_control, kept by every copy and different for every initdb.
@@ -116,6 +114,9 @@ const char* const kPrepareScript =
     "  \"$8\" -rf \"$4\" ) </dev/null >/dev/null 2>&1 &\n";
 
 }  // namespace
+
+fs::path spare_of(const fs::path& entry) { return entry.parent_path() / (entry.filename().string() + ".spare"); }
+fs::path lock_of(const fs::path& entry) { return entry.parent_path() / (entry.filename().string() + ".lock"); }
 
 int try_lock_file(const fs::path& lock) {
     int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);

@@ -101,6 +101,13 @@ bool claim_spare(const std::filesystem::path& entry, const std::filesystem::path
 /// exists or one is being prepared. Never throws; failures only log.
 void prepare_spare(const std::filesystem::path& entry, const ServerUser& user);
 
+/// `<cache_dir>/<entry>.spare`: the next start's copy of cache entry `entry`.
+std::filesystem::path spare_of(const std::filesystem::path& entry);
+
+/// `<cache_dir>/<entry>.lock`: the lock a builder of `entry` and a preparer
+/// of its spare hold while they work.
+std::filesystem::path lock_of(const std::filesystem::path& entry);
+
 /// Opens the cache lock file `lock` (`<cache_dir>/<entry>.lock`, created
 /// when missing) and takes its flock() without waiting: the lock a builder
 /// of the entry and a preparer of its spare hold while they work. Returns
