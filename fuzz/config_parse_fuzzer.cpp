@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fuzz_support.hpp"
 #include "testdb/config.hpp"
@@ -31,14 +32,31 @@ std::string printed(const std::string& input) {
     return out;
 }
 
+// Every kind of message parse() has, for its fixed wording; among them an
+// unknown parameter close to each name libpq knows, whose "Did you mean
+// 'password'?" spells that name whatever the input was.
+std::vector<std::string> wording_inputs() {
+    std::vector<std::string> inputs = {"",
+                                       "x",
+                                       "postgresql://[",
+                                       "postgresql://h:x/d",
+                                       "postgresql://h/d?bogus=1",
+                                       "postgresql://h/d?connection_limit=0",
+                                       "postgresql://h/d?pool_timeout=x",
+                                       "postgresql://h/d?connect_timeout=0",
+                                       "postgresql://h/d?application_name=%20",
+                                       "postgresql://h/d?connection_limit=1&connection_limit=2"};
+    PQconninfoOption* defaults = PQconndefaults();
+    for (auto* o = defaults; o != nullptr && o->keyword != nullptr; ++o) {
+        inputs.push_back(std::string("postgresql://h/d?") + o->keyword + "x=1");
+    }
+    PQconninfoFree(defaults);
+    return inputs;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    // Every kind of message parse() has, for its fixed wording.
-    static const std::string wording = fuzz::wording_of(
-        printed, {"", "x", "postgresql://[", "postgresql://h:x/d", "postgresql://h/d?bogus=1",
-                  "postgresql://h/d?connection_limit=0", "postgresql://h/d?pool_timeout=x",
-                  "postgresql://h/d?connect_timeout=0", "postgresql://h/d?application_name=%20",
-                  "postgresql://h/d?connection_limit=1&connection_limit=2"});
+    static const std::string wording = fuzz::wording_of(printed, wording_inputs());
     return fuzz::check_printed(data, size, printed, "Config::parse's output", wording);
 }

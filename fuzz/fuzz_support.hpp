@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -249,13 +250,41 @@ inline bool printed_outside_wording(const std::string& printed, const std::strin
     return false;
 }
 
-/// Finding when what `outputs(input)` prints (masked URLs, messages)
-/// contains a password of `input`, unless the text is testdb's own wording:
-/// it appears in `wording` (what testdb prints for a few fixed inputs), or
-/// it is still printed once that password is replaced in the input.
+/// A stand-in for the password text `raw`: every letter becomes one letter
+/// and every digit one digit that `raw` does not hold, while punctuation and
+/// blanks stay. The input keeps its shape (where a value, a URI's user info
+/// or a line ends), so testdb masks it the same way; only the secret's own
+/// characters change. A password of punctuation alone is replaced whole.
+inline std::string stand_in_for(const std::string& raw) {
+    const auto unused = [&](std::string_view choices) {
+        for (char c : choices) {
+            if (raw.find(c) == std::string::npos) return c;
+        }
+        return choices.front();
+    };
+    const char letter = unused("QZXJ");
+    const char digit = unused("7395");
+    std::string out = raw;
+    bool changed = false;
+    for (char& c : out) {
+        if (std::isalpha(static_cast<unsigned char>(c)) != 0) {
+            c = letter;
+            changed = true;
+        } else if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
+            c = digit;
+            changed = true;
+        }
+    }
+    return changed ? out : std::string(raw.size(), letter);
+}
+
+/// The password of `input` that `outputs(input)` (masked URLs, messages)
+/// prints, if any. Text that is testdb's own wording is no leak: it appears
+/// in `wording` (what testdb prints for a few fixed inputs), or it is still
+/// printed once that password's characters are changed in the input.
 template <typename Outputs>
-void expect_no_password(const std::string& input, Outputs&& outputs, const std::string& what,
-                        const std::string& wording = {}) {
+std::optional<std::string> leaked_password(const std::string& input, Outputs&& outputs,
+                                           const std::string& wording = {}) {
     const std::string printed = outputs(input);
     for (const Candidate& secret : password_candidates(input)) {
         if (!printed_outside_wording(printed, secret.form, wording) ||
@@ -265,22 +294,42 @@ void expect_no_password(const std::string& input, Outputs&& outputs, const std::
         std::string other;  // nothing to replace: compare with a blank input's wording
         if (!secret.raw.empty()) {
             other = input;
-            char filler = 'Q';
-            for (char c : std::string("QZXJ")) {
-                if (secret.raw.find(c) == std::string::npos) {
-                    filler = c;
-                    break;
-                }
-            }
+            const std::string stand_in = stand_in_for(secret.raw);
             for (std::size_t pos = other.find(secret.raw); pos != std::string::npos;
                  pos = other.find(secret.raw, pos + secret.raw.size())) {
-                other.replace(pos, secret.raw.size(), std::string(secret.raw.size(), filler));
+                other.replace(pos, secret.raw.size(), stand_in);
             }
         }
-        if (outputs(other).find(secret.form) != std::string::npos) {
-            continue;
+        if (outputs(other).find(secret.form) == std::string::npos) return secret.form;
+    }
+    return std::nullopt;
+}
+
+/// `text` with every byte outside printable ASCII written as \xHH, so that a
+/// finding shows a password decoded to control bytes ("%00") as it is.
+inline std::string escaped(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7f) {
+            out.push_back(c);
+        } else {
+            char hex[5];
+            std::snprintf(hex, sizeof hex, "\\x%02x", byte);
+            out += hex;
         }
-        finding(what + " contains the password \"" + secret.form + "\"", input, printed);
+    }
+    return out;
+}
+
+/// Finding when what `outputs(input)` prints contains a password of `input`
+/// (see leaked_password()).
+template <typename Outputs>
+void expect_no_password(const std::string& input, Outputs&& outputs, const std::string& what,
+                        const std::string& wording = {}) {
+    if (const auto secret = leaked_password(input, outputs, wording)) {
+        finding(what + " contains the password \"" + escaped(*secret) + "\"", input,
+                outputs(input));
     }
 }
 

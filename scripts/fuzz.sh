@@ -16,9 +16,11 @@ FUZZERS=(config_parse_fuzzer dotenv_fuzzer mask_password_fuzzer report_json_fuzz
 declare -A DICTS=([config_parse_fuzzer]=url [dotenv_fuzzer]=dotenv
                   [mask_password_fuzzer]=url [report_json_fuzzer]=report)
 
+# 0 would be no limit at all to libFuzzer: a run that never ends.
 case "$SECONDS_PER_FUZZER" in
-  '' | *[!0-9]*) echo "usage: scripts/fuzz.sh [seconds-per-fuzzer] (a whole number, got '$1')" >&2
-                 exit 2 ;;
+  '' | *[!0-9]* | 0 | 00*)
+    echo "usage: scripts/fuzz.sh [seconds-per-fuzzer] (a whole number of at least 1, got '$1')" >&2
+    exit 2 ;;
 esac
 
 # The library's own build dependencies, plus clang and libFuzzer.
@@ -51,9 +53,11 @@ cmake --build "$FUZZ_BUILD_DIR" -j "$FUZZ_JOBS" --target testdb_fuzzers
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 mkdir -p "$FUZZ_BUILD_DIR/findings"
-# CI fuzzes from a fixed seed, so a run there replays the same inputs in the
-# same order (a finding reproduces, and a pass is not luck of the draw);
-# elsewhere libFuzzer picks a fresh seed each time. TESTDB_FUZZ_SEED overrides.
+# CI fuzzes from a fixed seed; elsewhere libFuzzer picks a fresh seed each
+# time (TESTDB_FUZZ_SEED overrides). A seed alone does not replay a run: the
+# time limit, corpus reloads and compared pointer values steer the mutations
+# too. What reproduces a finding is its input, which the summary prints in
+# base64 (CI keeps only its log).
 FUZZ_SEED="${TESTDB_FUZZ_SEED:-}"
 if [ -z "$FUZZ_SEED" ] && [ -n "${CI:-}" ]; then FUZZ_SEED=1; fi
 SEED_FLAG=()
@@ -71,6 +75,7 @@ for fuzzer in "${FUZZERS[@]}"; do
   mkdir -p "$work"
   log="$FUZZ_BUILD_DIR/findings/$fuzzer.log"
   say "fuzz $fuzzer for ${SECONDS_PER_FUZZER}s"
+  rm -f "$FUZZ_BUILD_DIR/findings/$fuzzer-"*  # a finding of an earlier run is not this run's
   status=0
   "$binary" "$work" "$TESTDB_ROOT/fuzz/corpus/$fuzzer" \
     -dict="$TESTDB_ROOT/fuzz/dict/${DICTS[$fuzzer]}.dict" \
@@ -86,6 +91,11 @@ for fuzzer in "${FUZZERS[@]}"; do
     grep -a -E -A12 \
       'testdb fuzz finding|ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)|runtime error' \
       "$log" | head -n 40 || true
+    for input in "$FUZZ_BUILD_DIR/findings/$fuzzer-"*; do
+      [ -f "$input" ] || continue
+      echo "--- the input, to reproduce: echo '$(base64 -w0 "$input")' | base64 -d >case &&" \
+        "$binary case"
+    done
   else
     summary+=("$fuzzer: ${runs:-?} runs, ${cov:-cov ?}, no findings")
   fi
