@@ -42,10 +42,11 @@ install_missing() {
 # ccache, when installed, serves a rebuild of unchanged sources (a second CI
 # run, another clone of the same commit, the sanitizer and compatibility
 # trees) from its cache. Paths under the clone are rewritten relative to the
-# build directory, so clones in different folders share the cache.
-if command -v ccache >/dev/null 2>&1; then
-  export CCACHE_BASEDIR="$TESTDB_ROOT" CCACHE_NOHASHDIR=1
-fi
+# build directory, so clones in different folders share the cache. Set
+# whether or not ccache is installed yet: on a fresh machine the package step
+# installs it after this file is read, and a first run without these would
+# fill the cache with entries only its own clone's paths can hit.
+export CCACHE_BASEDIR="$TESTDB_ROOT" CCACHE_NOHASHDIR=1
 launcher_args() {
   if command -v ccache >/dev/null 2>&1; then
     echo "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
